@@ -74,10 +74,10 @@ func TestDNSFormats(t *testing.T) {
 		line         string
 		names, rdata []string
 	}{
-		"v1 answer": {`{"timestamp":"2016-01-01T00:00:00.000000+0000","event_type":"dns","dns":{"type":"answer","id":1,"rrname":"a.example","rrtype":"A","ttl":60,"rdata":"1.2.3.4"}}`, []string{"a.example"}, []string{"1.2.3.4"}},
-		"v2 query":  {`{"timestamp":"2023-01-01T00:00:00.000000+0000","event_type":"dns","dns":{"type":"query","id":1,"rrname":"b.example","rrtype":"AAAA","tx_id":0}}`, []string{"b.example"}, nil},
-		"v2 answer": {`{"timestamp":"2023-01-01T00:00:00.000000+0000","event_type":"dns","dns":{"version":2,"type":"answer","id":1,"rrname":"c.example","rrtype":"A","rcode":"NOERROR","answers":[{"rrname":"c.example","rrtype":"CNAME","ttl":5,"rdata":"d.example"},{"rrname":"d.example","rrtype":"A","ttl":5,"rdata":"5.6.7.8"}]}}`, []string{"c.example"}, []string{"d.example", "5.6.7.8"}},
-		"v2 grouped": {`{"timestamp":"2023-01-01T00:00:00.000000+0000","event_type":"dns","dns":{"version":2,"type":"answer","id":1,"rrname":"e.example","rrtype":"A","grouped":{"A":["9.9.9.9"]}}}`, []string{"e.example"}, []string{"9.9.9.9"}},
+		"v1 answer":   {`{"timestamp":"2016-01-01T00:00:00.000000+0000","event_type":"dns","dns":{"type":"answer","id":1,"rrname":"a.example","rrtype":"A","ttl":60,"rdata":"1.2.3.4"}}`, []string{"a.example"}, []string{"1.2.3.4"}},
+		"v2 query":    {`{"timestamp":"2023-01-01T00:00:00.000000+0000","event_type":"dns","dns":{"type":"query","id":1,"rrname":"b.example","rrtype":"AAAA","tx_id":0}}`, []string{"b.example"}, nil},
+		"v2 answer":   {`{"timestamp":"2023-01-01T00:00:00.000000+0000","event_type":"dns","dns":{"version":2,"type":"answer","id":1,"rrname":"c.example","rrtype":"A","rcode":"NOERROR","answers":[{"rrname":"c.example","rrtype":"CNAME","ttl":5,"rdata":"d.example"},{"rrname":"d.example","rrtype":"A","ttl":5,"rdata":"5.6.7.8"}]}}`, []string{"c.example"}, []string{"d.example", "5.6.7.8"}},
+		"v2 grouped":  {`{"timestamp":"2023-01-01T00:00:00.000000+0000","event_type":"dns","dns":{"version":2,"type":"answer","id":1,"rrname":"e.example","rrtype":"A","grouped":{"A":["9.9.9.9"]}}}`, []string{"e.example"}, []string{"9.9.9.9"}},
 		"v3 response": {`{"timestamp":"2025-01-01T00:00:00.000000+0000","event_type":"dns","dns":{"version":3,"type":"response","id":1,"rcode":"NOERROR","queries":[{"rrname":"f.example","rrtype":"A"}],"answers":[{"rrname":"f.example","rrtype":"A","ttl":1,"rdata":"10.1.1.1"}]}}`, []string{"f.example"}, []string{"10.1.1.1"}},
 		"v2 in alert": {`{"timestamp":"2023-01-01T00:00:00.000000+0000","event_type":"alert","dns":{"query":[{"type":"query","rrname":"g.example","rrtype":"A"}]}}`, []string{"g.example"}, nil},
 	}

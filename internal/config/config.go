@@ -1,0 +1,173 @@
+// Package config loads nethunt's one YAML configuration file. Every setting
+// has a default, so `nethunt demo` and `nethunt ingest` work without one.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	Store           Store      `yaml:"store"`
+	Ingest          Ingest     `yaml:"ingest"`
+	HomeNets        []string   `yaml:"home_nets"`
+	NetworkGroups   []NetGroup `yaml:"network_groups"`
+	ApprovedProxies []string   `yaml:"approved_proxies"`
+}
+
+// Store configures the embedded database.
+type Store struct {
+	Path        string   `yaml:"path"`
+	Retention   Duration `yaml:"retention"` // 0 keeps everything
+	KeepRaw     *bool    `yaml:"keep_raw"`  // keep the original line (default true)
+	MemoryLimit string   `yaml:"memory_limit"`
+	Threads     int      `yaml:"threads"`
+}
+
+// Ingest tunes the pipeline.
+type Ingest struct {
+	BatchSize    int    `yaml:"batch_size"`
+	MaxLineBytes int    `yaml:"max_line_bytes"`
+	Rejects      string `yaml:"rejects"` // file where rejected lines are kept aside
+}
+
+// NetGroup names a network, e.g. {name: Users, cidr: 10.10.0.0/16}.
+type NetGroup struct {
+	Name string `yaml:"name"`
+	CIDR string `yaml:"cidr"`
+}
+
+// Default returns the configuration used when no file is given.
+func Default() *Config {
+	c := &Config{}
+	c.applyDefaults()
+	return c
+}
+
+func (c *Config) applyDefaults() {
+	if c.Store.Path == "" {
+		c.Store.Path = "nethunt.db"
+	}
+	if c.Store.KeepRaw == nil {
+		t := true
+		c.Store.KeepRaw = &t
+	}
+	if c.Ingest.BatchSize <= 0 {
+		c.Ingest.BatchSize = 20000
+	}
+	if c.Ingest.MaxLineBytes <= 0 {
+		c.Ingest.MaxLineBytes = 4 << 20
+	}
+	if c.Ingest.Rejects == "" {
+		c.Ingest.Rejects = c.Store.Path + ".rejects.jsonl"
+	}
+	if len(c.HomeNets) == 0 {
+		c.HomeNets = []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}
+	}
+}
+
+// Load reads a YAML file; unknown keys are errors so typos do not silently
+// fall back to defaults.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data, path)
+}
+
+// Parse parses YAML configuration text; name is used in error messages.
+func Parse(data []byte, name string) (*Config, error) {
+	c := &Config{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	c.applyDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return c, nil
+}
+
+// Validate checks addresses and names so mistakes surface at start-up.
+func (c *Config) Validate() error {
+	for _, n := range c.HomeNets {
+		if _, err := netip.ParsePrefix(n); err != nil {
+			return fmt.Errorf("home_nets: %q is not a CIDR: %v", n, err)
+		}
+	}
+	for i, g := range c.NetworkGroups {
+		if strings.TrimSpace(g.Name) == "" {
+			return fmt.Errorf("network_groups[%d]: name is empty", i)
+		}
+		if _, err := netip.ParsePrefix(g.CIDR); err != nil {
+			return fmt.Errorf("network_groups[%d] (%s): %q is not a CIDR: %v", i, g.Name, g.CIDR, err)
+		}
+	}
+	for _, p := range c.ApprovedProxies {
+		if _, _, err := ParseHostPort(p); err != nil {
+			return fmt.Errorf("approved_proxies: %v", err)
+		}
+	}
+	return nil
+}
+
+// ParseHostPort parses "ip" or "ip:port" ("[v6]:port" for IPv6); port 0
+// means any port.
+func ParseHostPort(s string) (netip.Addr, uint16, error) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr(), ap.Port(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Addr{}, 0, fmt.Errorf("%q is neither an IP nor ip:port", s)
+	}
+	return a, 0, nil
+}
+
+// Duration is a YAML duration that also accepts days ("30d").
+type Duration time.Duration
+
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseDuration(n.Value)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// ParseDuration extends time.ParseDuration with d (days) and w (weeks),
+// the units analysts use for hunting windows.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "0" {
+		return 0, nil
+	}
+	for unit, mult := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
+		if strings.HasSuffix(s, unit) {
+			n, err := strconv.ParseFloat(strings.TrimSuffix(s, unit), 64)
+			if err != nil || n < 0 {
+				return 0, fmt.Errorf("bad duration %q", s)
+			}
+			return time.Duration(n * float64(mult)), nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("bad duration %q (use e.g. 90m, 48h, 7d)", s)
+	}
+	return d, nil
+}
