@@ -22,45 +22,46 @@ type Event struct {
 	Enrich  Enrichment `json:"-"`
 	Warning string     `json:"-"` // set when a field had to be coerced or dropped
 
-	Timestamp     string   `json:"timestamp"`
-	FlowID        uint64   `json:"flow_id"`
-	ParentID      uint64   `json:"parent_id"`
-	EventType     string   `json:"event_type"`
-	SrcIPStr      string   `json:"src_ip"`
-	SrcPort       int64    `json:"src_port"`
-	DestIPStr     string   `json:"dest_ip"`
-	DestPort      int64    `json:"dest_port"`
-	Proto         string   `json:"proto"`
-	AppProto      string   `json:"app_proto"`
-	AppProtoOrig  string   `json:"app_proto_orig"`
-	CommunityID   string   `json:"community_id"`
-	Host          string   `json:"host"`
-	InIface       string   `json:"in_iface"`
-	Vlan          []int64  `json:"vlan"`
-	TxID          *int64   `json:"tx_id"`
-	PcapCnt       int64    `json:"pcap_cnt"`
-	Direction     string   `json:"direction"`
-	PktSrc        string   `json:"pkt_src"`
-	XFF           string   `json:"xff"` // root-level xff of http records in extra-data mode
-	IcmpType      *int64   `json:"icmp_type"`
-	IcmpCode      *int64   `json:"icmp_code"`
-	Metadata      *Meta    `json:"metadata"`
-	Alert         *Alert   `json:"alert"`
-	Flow          *Flow    `json:"flow"`
-	HTTP          *HTTP    `json:"http"`
-	TLS           *TLS     `json:"tls"`
-	DNS           *DNS     `json:"dns"`
-	FileInfo      *File    `json:"fileinfo"`
-	SMB           *SMB     `json:"smb"`
-	Krb5          *Krb5    `json:"krb5"`
-	DHCP          *DHCP    `json:"dhcp"`
-	SSH           *SSH     `json:"ssh"`
-	QUIC          *QUIC    `json:"quic"`
-	SMTP          *SMTP    `json:"smtp"`
-	FTP           *FTP     `json:"ftp"`
-	Anomaly       *Anomaly `json:"anomaly"`
-	SuricataVer   string   `json:"suricata_version"`
-	PayloadLength *int64   `json:"payload_length"`
+	Timestamp     string    `json:"timestamp"`
+	FlowID        uint64    `json:"flow_id"`
+	ParentID      uint64    `json:"parent_id"`
+	EventType     string    `json:"event_type"`
+	SrcIPStr      string    `json:"src_ip"`
+	SrcPort       int64     `json:"src_port"`
+	DestIPStr     string    `json:"dest_ip"`
+	DestPort      int64     `json:"dest_port"`
+	Proto         string    `json:"proto"`
+	AppProto      string    `json:"app_proto"`
+	AppProtoOrig  string    `json:"app_proto_orig"`
+	CommunityID   string    `json:"community_id"`
+	Host          string    `json:"host"`
+	InIface       string    `json:"in_iface"`
+	Vlan          []int64   `json:"vlan"`
+	TxID          *int64    `json:"tx_id"`
+	PcapCnt       int64     `json:"pcap_cnt"`
+	Direction     string    `json:"direction"`
+	PktSrc        string    `json:"pkt_src"`
+	XFF           string    `json:"xff"` // root-level xff of http records in extra-data mode
+	IcmpType      *int64    `json:"icmp_type"`
+	IcmpCode      *int64    `json:"icmp_code"`
+	Metadata      *Meta     `json:"metadata"`
+	Alert         *Alert    `json:"alert"`
+	Flow          *Flow     `json:"flow"`
+	HTTP          *HTTP     `json:"http"`
+	TLS           *TLS      `json:"tls"`
+	DNS           *DNS      `json:"dns"`
+	FileInfo      *File     `json:"fileinfo"`
+	SMB           *SMB      `json:"smb"`
+	Krb5          *Krb5     `json:"krb5"`
+	DHCP          *DHCP     `json:"dhcp"`
+	SSH           *SSH      `json:"ssh"`
+	QUIC          *QUIC     `json:"quic"`
+	SMTP          *SMTP     `json:"smtp"`
+	FTP           *FTP      `json:"ftp"`
+	Anomaly       *Anomaly  `json:"anomaly"`
+	Sighting      *Sighting `json:"sighting"`
+	SuricataVer   string    `json:"suricata_version"`
+	PayloadLength *int64    `json:"payload_length"`
 }
 
 // Enrichment is what nethunt adds to an event; it is filled by the enrich
@@ -302,4 +303,16 @@ type Anomaly struct {
 	Layer    string `json:"layer"`
 	AppProto string `json:"app_proto"`
 	Code     int64  `json:"code"`
+}
+
+// Sighting is nethunt's record of a value seen for the first time on the
+// network (event_type "sighting"); it is stored and hunted like any event.
+type Sighting struct {
+	Key         string   `json:"key"`
+	Value       string   `json:"value"`
+	Asset       string   `json:"asset"`
+	AssetSide   string   `json:"asset_side"`
+	AssetRole   []string `json:"asset_role"`
+	AssetGroup  []string `json:"asset_group"`
+	TriggerType string   `json:"trigger_event_type"`
 }

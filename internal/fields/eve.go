@@ -76,6 +76,25 @@ func init() {
 	smtpFields()
 	ftpFields()
 	anomalyFields()
+	sightingFields()
+}
+
+func sightingFields() {
+	s := func(name string, t Type, desc string, get func(*event.Sighting) any) {
+		add("sighting."+name, t, desc, func(e *event.Event) any {
+			if e.Sighting == nil {
+				return nil
+			}
+			return get(e.Sighting)
+		})
+	}
+	s("key", String, "nethunt: which kind of value was seen for the first time (tls.sni, http.http_user_agent, service, ...).", func(s *event.Sighting) any { return str(s.Key) })
+	s("value", String, "nethunt: the value seen for the first time on the network.", func(s *event.Sighting) any { return str(s.Value) })
+	s("asset", IP, "nethunt: the host the value belongs to (the server for SNIs and services, the client for user agents and JA3/JA4).", func(s *event.Sighting) any { return ip(ParseIP(s.Asset)) })
+	s("asset_side", String, "nethunt: src or dest: which side of the triggering event the asset was.", func(s *event.Sighting) any { return str(s.AssetSide) })
+	s("asset_role", Strings, "nethunt: Host Insights roles of the asset when the sighting was made.", func(s *event.Sighting) any { return strs(s.AssetRole) })
+	s("asset_group", Strings, "nethunt: network groups of the asset.", func(s *event.Sighting) any { return strs(s.AssetGroup) })
+	s("trigger_event_type", String, "nethunt: event_type of the event that carried the new value.", func(s *event.Sighting) any { return str(s.TriggerType) })
 }
 
 func alertFields() {
