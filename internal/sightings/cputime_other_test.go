@@ -1,0 +1,9 @@
+//go:build !unix
+
+package sightings
+
+import "time"
+
+var start = time.Now()
+
+func cpuTime() time.Duration { return time.Since(start) }
