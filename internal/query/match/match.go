@@ -278,6 +278,9 @@ func orderedTest[T number](e query.Expr) (func(T) bool, error) {
 	return nil, fmt.Errorf("match: %T on numeric field %s", e, query.TermField(e).Name)
 }
 
+// timeTest compares event times at the precision of EVE and of the stores,
+// the microsecond: a row time with nanoseconds (a converter's RFC 3339Nano)
+// is truncated as a TIMESTAMP column truncates it, and as query times are.
 func timeTest(e query.Expr) (func(time.Time) bool, error) {
 	switch x := e.(type) {
 	case *query.Equal:
@@ -285,9 +288,13 @@ func timeTest(e query.Expr) (func(time.Time) bool, error) {
 		if !ok {
 			return nil, badValue(x.Field, x.Value)
 		}
-		return func(v time.Time) bool { return v.Equal(t) }, nil
+		return func(v time.Time) bool { return v.Truncate(time.Microsecond).Equal(t) }, nil
 	case *query.Range:
-		return rangeTest(x, time.Time.Compare)
+		t, err := rangeTest(x, time.Time.Compare)
+		if err != nil {
+			return nil, err
+		}
+		return func(v time.Time) bool { return t(v.Truncate(time.Microsecond)) }, nil
 	}
 	return nil, fmt.Errorf("match: %T on time field %s", e, query.TermField(e).Name)
 }

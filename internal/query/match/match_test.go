@@ -253,3 +253,27 @@ func TestFloat(t *testing.T) {
 		}
 	}
 }
+
+// Stores keep microseconds (a TIMESTAMP column truncates), so the matcher
+// must not see the nanoseconds a converter may write.
+func TestTimeMicroseconds(t *testing.T) {
+	r := row(t, `{"timestamp":"2026-01-15T08:00:00.000000900Z","event_type":"dns"}`)
+	for q, want := range map[string]bool{
+		`timestamp:2026-01-15T08:00:00Z`:   true,
+		`timestamp:>2026-01-15T08:00:00Z`:  false,
+		`timestamp:<=2026-01-15T08:00:00Z`: true,
+		`timestamp:2026-01-15`:             true,
+	} {
+		e, err := query.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Compile(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Match(r); got != want {
+			t.Errorf("%s = %v, want %v", q, got, want)
+		}
+	}
+}
