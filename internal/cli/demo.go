@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nethunt/nethunt/internal/config"
+	"github.com/nethunt/nethunt/internal/enrich"
+	"github.com/nethunt/nethunt/internal/ingest"
+	"github.com/nethunt/nethunt/internal/sim"
+	"github.com/nethunt/nethunt/internal/source"
+)
+
+func init() {
+	var dir string
+	var hosts int
+	var hours float64
+	var seed int64
+	register(&command{
+		name: "demo", args: "[--dir demo] [--hosts 150] [--hours 6] [--seed 7]",
+		short: "Simulate a network, ingest it into a local store and suggest hunts",
+		long: `Writes DIR/eve.json (simulated Suricata EVE ending now), DIR/truth.json (the
+planted cases), DIR/nethunt.yaml (network groups and approved proxies of the
+simulated organisation) and DIR/nethunt.db, then runs a short guided walk of
+hunts against it. Re-running replaces the previous demo store.`,
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&dir, "dir", "demo", "directory for the demo files")
+			fs.IntVar(&hosts, "hosts", 150, "number of workstations")
+			fs.Float64Var(&hours, "hours", 6, "simulated hours, ending now")
+			fs.Int64Var(&seed, "seed", 7, "random seed")
+		},
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			start := time.Now().UTC().Truncate(time.Minute).Add(-time.Duration(hours * float64(time.Hour)))
+			c := sim.Config{Seed: seed, Hosts: hosts, Hours: hours, Start: start}
+			eve, truth, cfgPath, db := filepath.Join(dir, "eve.json"), filepath.Join(dir, "truth.json"), filepath.Join(dir, "nethunt.yaml"), filepath.Join(dir, "nethunt.db")
+			fmt.Fprintf(e.stdout, "1. Simulating %d workstations for %.0fh (seed %d) → %s\n", hosts, hours, seed, eve)
+			t0 := time.Now()
+			ss, err := simulateTo(c, eve, truth, "", nil)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "   %d events in %s\n", ss.Events, time.Since(t0).Round(time.Millisecond))
+			org := c.Org()
+			yml := fmt.Sprintf("store:\n  path: %s\n", filepath.Base(db)) + org.ConfigYAML()
+			if err := os.WriteFile(cfgPath, []byte(yml), 0o644); err != nil {
+				return err
+			}
+			cfg, err := config.Parse([]byte(org.ConfigYAML()), cfgPath)
+			if err != nil {
+				return fmt.Errorf("simulator config: %w", err)
+			}
+			cfg.Store.Path = db
+			cfg.Ingest.Rejects = db + ".rejects.jsonl"
+			for _, p := range []string{db, db + ".wal", cfg.Ingest.Rejects} {
+				os.Remove(p)
+			}
+			de := &env{stdin: e.stdin, stdout: e.stdout, stderr: e.stderr, cfg: cfg}
+
+			fmt.Fprintf(e.stdout, "2. Ingesting into %s\n", db)
+			st, err := openStore(de, false)
+			if err != nil {
+				return err
+			}
+			en, err := enrich.New(cfg)
+			if err != nil {
+				st.Close()
+				return err
+			}
+			p := &ingest.Pipeline{Store: st, Enrich: en, BatchSize: cfg.Ingest.BatchSize}
+			stop := progress(e.stderr, &p.C, ss.Bytes, false)
+			sum, err := p.Run(ctx, func(ctx context.Context, h source.Handler) error {
+				return source.ReadFiles(ctx, []string{eve}, source.Options{}, h)
+			})
+			stop()
+			cerr := st.Close()
+			if err != nil {
+				return err
+			}
+			if cerr != nil {
+				return cerr
+			}
+			fmt.Fprint(e.stdout, "   ")
+			printSummary(e.stdout, sum, cfg.Ingest.Rejects)
+
+			fmt.Fprintf(e.stdout, "\n3. Hunts to try (counts from this demo store):\n")
+			st, err = openStore(de, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			approved := make([]string, 0, len(org.ApprovedProxies))
+			for _, ap := range org.ApprovedProxies {
+				a, _, _ := config.ParseHostPort(ap)
+				approved = append(approved, a.String())
+			}
+			notApproved := ""
+			if len(approved) > 0 {
+				notApproved = " AND NOT dest_ip:(" + strings.Join(approved, " OR ") + ")"
+			}
+			walk := []struct{ what, q string }{
+				{"Everything, last 48 hours", ""},
+				{"CONNECT requests (who uses a proxy?)", "event_type:http AND http.http_method:CONNECT"},
+				{"...to anything but the approved proxies", "event_type:http AND http.http_method:CONNECT" + notApproved},
+				{"Absolute-URI requests (forward-proxy style) not to approved proxies", "event_type:http AND http.url:http*" + notApproved},
+				{"Let's Encrypt certificates seen by the Users network", "event_type:tls AND tls.issuerdn:*Encrypt* AND src_group:Users"},
+				{"Proxy ports on external hosts", "dest_port:(1080 OR 3128 OR 8080 OR 8118 OR 8888 OR 9050 OR 9150) AND NOT dest_ip:10.0.0.0/8 AND NOT dest_ip:172.16.0.0/12 AND NOT dest_ip:192.168.0.0/16"},
+				{"Tor ORPort / DirPort traffic", "event_type:flow AND dest_port:(9001 OR 9030)"},
+				{"Tunnelling services", "tls.sni:(*ngrok* OR *trycloudflare.com OR *.loca.lt OR *serveo.net OR *pagekite.me OR *portmap.io)"},
+			}
+			for i, h := range walk {
+				w := window{since: "48h"}
+				q, err := buildQuery([]string{h.q}, &w)
+				if err != nil {
+					return fmt.Errorf("demo hunt %q: %w", h.q, err)
+				}
+				t0 := time.Now()
+				n, err := st.Count(ctx, q)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "\n   %c) %s: %d events (%s)\n      nethunt --db %s count '%s' --since 48h\n", 'a'+i, h.what, n, time.Since(t0).Round(time.Millisecond), db, h.q)
+			}
+			fmt.Fprintf(e.stdout, "\n   Then pivot, e.g.:\n      nethunt --db %s top dest_ip 'http.http_method:CONNECT'\n      nethunt --db %s hunt 'http.http_method:CONNECT%s' --limit 20\n", db, db, notApproved)
+			fmt.Fprintf(e.stdout, "      nethunt --db %s top tls.sni 'tls.issuerdn:*Encrypt*'\n      nethunt --db %s stats\n", db, db)
+			fmt.Fprintf(e.stdout, "\n   The planted cases are listed in %s.\n", truth)
+			return nil
+		},
+	})
+}

@@ -1,0 +1,304 @@
+// Package ingest runs nethunt's pipeline: source → decode → enrich → store.
+//
+// Reading and decoding run on the source's goroutine; the store appends on
+// its own goroutine, fed through a one-slot channel, so decoding of the next
+// batch overlaps with writing the previous one and memory stays bounded at
+// three batches. Every line is accounted for: stored, or rejected with its
+// file, line number and reason into the rejects file (kept aside, never
+// dropped silently).
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/nethunt/nethunt/internal/decode"
+	"github.com/nethunt/nethunt/internal/enrich"
+	"github.com/nethunt/nethunt/internal/event"
+	"github.com/nethunt/nethunt/internal/source"
+	"github.com/nethunt/nethunt/internal/store"
+)
+
+// Counters are updated atomically so a progress display can read them while
+// ingestion runs.
+type Counters struct {
+	Lines    atomic.Int64 // lines read (stored + rejected)
+	Events   atomic.Int64 // events stored
+	Rejected atomic.Int64 // lines rejected (decode errors, oversized lines, ...)
+	Warnings atomic.Int64 // events stored with coerced values
+	Bytes    atomic.Int64 // bytes of input consumed
+}
+
+// Reject is one line kept aside, as written to the rejects file.
+type Reject struct {
+	Source string `json:"source"`
+	Line   int64  `json:"line"`
+	Offset int64  `json:"offset"`
+	Reason string `json:"reason"`
+	Detail string `json:"detail,omitempty"`
+	Data   string `json:"data,omitempty"`
+}
+
+// Pipeline wires a source to a store. Fill the exported fields, then Run.
+type Pipeline struct {
+	Store     store.Store
+	Enrich    *enrich.Enricher // may be nil
+	BatchSize int
+	// FlushEvery bounds how long a partial batch waits (live sources).
+	FlushEvery time.Duration
+	// Rejects receives one JSON line per rejected input line; may be nil.
+	Rejects io.Writer
+	// OnReject is called for each rejected line (e.g. to print the first few).
+	OnReject func(Reject)
+	// Stage, if set, sees every decoded event before it is stored (host
+	// insights, detectors); it must not keep ev beyond the call unless it
+	// copies what it needs.
+	Stage func(ev *event.Event)
+
+	C Counters
+
+	mu      sync.Mutex
+	batch   []*event.Event
+	cps     map[cpKey]int64
+	started time.Time
+	out     chan work
+	werr    error
+	wdone   chan struct{}
+	rejMu   sync.Mutex
+	byWhy   map[string]int64
+}
+
+type cpKey struct {
+	src string
+	id  store.FileIDKey
+}
+
+type work struct {
+	events []*event.Event
+	cps    []store.Checkpoint
+}
+
+// Summary reports what a run did.
+type Summary struct {
+	Lines, Events, Rejected, Warnings, Bytes int64
+	ByReason                                 map[string]int64
+	Elapsed                                  time.Duration
+}
+
+// Rate is events stored per second.
+func (s Summary) Rate() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Events) / s.Elapsed.Seconds()
+}
+
+// Resume returns a source.Options.Resume that reads checkpoints from the store.
+func (p *Pipeline) Resume(ctx context.Context) func(path string, id source.FileID) int64 {
+	return func(path string, id source.FileID) int64 {
+		off, err := p.Store.Checkpoint(ctx, path, store.FileIDKey(id))
+		if err != nil {
+			return 0
+		}
+		return off
+	}
+}
+
+// Run starts the writer, calls read with the pipeline as handler, flushes and
+// waits for the store. A store error stops reading and is returned.
+func (p *Pipeline) Run(ctx context.Context, read func(ctx context.Context, h source.Handler) error) (Summary, error) {
+	if p.BatchSize <= 0 {
+		p.BatchSize = 20000
+	}
+	if p.FlushEvery <= 0 {
+		p.FlushEvery = time.Second
+	}
+	p.cps = map[cpKey]int64{}
+	p.byWhy = map[string]int64{}
+	p.out = make(chan work, 1)
+	p.wdone = make(chan struct{})
+	p.started = time.Now()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go p.writer(ctx, cancel)
+
+	tick := time.NewTicker(p.FlushEvery)
+	tickDone := make(chan struct{})
+	go func() {
+		defer close(tickDone)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				p.mu.Lock()
+				if len(p.batch) > 0 || len(p.cps) > 0 {
+					p.flushLocked(ctx)
+				}
+				p.mu.Unlock()
+			case <-p.wdone:
+				return
+			}
+		}
+	}()
+
+	rerr := read(ctx, handler{p, ctx})
+	tick.Stop()
+	p.mu.Lock()
+	p.flushLocked(ctx)
+	close(p.out)
+	p.mu.Unlock()
+	<-p.wdone
+	<-tickDone
+
+	sum := p.summary()
+	if p.werr != nil {
+		return sum, p.werr
+	}
+	if rerr != nil && !errors.Is(rerr, context.Canceled) {
+		return sum, rerr
+	}
+	return sum, nil
+}
+
+func (p *Pipeline) summary() Summary {
+	p.rejMu.Lock()
+	by := make(map[string]int64, len(p.byWhy))
+	for k, v := range p.byWhy {
+		by[k] = v
+	}
+	p.rejMu.Unlock()
+	return Summary{
+		Lines: p.C.Lines.Load(), Events: p.C.Events.Load(), Rejected: p.C.Rejected.Load(),
+		Warnings: p.C.Warnings.Load(), Bytes: p.C.Bytes.Load(), ByReason: by, Elapsed: time.Since(p.started),
+	}
+}
+
+func (p *Pipeline) writer(ctx context.Context, cancel context.CancelCauseFunc) {
+	defer close(p.wdone)
+	for w := range p.out {
+		if p.werr != nil {
+			continue // drain so the reader never blocks
+		}
+		if _, err := p.Store.Append(context.WithoutCancel(ctx), w.events, w.cps); err != nil {
+			p.werr = fmt.Errorf("store: %w", err)
+			cancel(p.werr)
+			continue
+		}
+		p.C.Events.Add(int64(len(w.events)))
+	}
+}
+
+// flushLocked hands the current batch and checkpoints to the writer. The
+// store is given the checkpoints together with the events they cover, so a
+// crash can never separate them.
+func (p *Pipeline) flushLocked(ctx context.Context) {
+	if len(p.batch) == 0 && len(p.cps) == 0 {
+		return
+	}
+	w := work{events: p.batch}
+	for k, off := range p.cps {
+		w.cps = append(w.cps, store.Checkpoint{Source: k.src, ID: k.id, Offset: off})
+	}
+	p.batch = make([]*event.Event, 0, p.BatchSize)
+	clear(p.cps)
+	select {
+	case p.out <- w:
+	case <-ctx.Done():
+	}
+}
+
+func (p *Pipeline) reject(r Reject) {
+	p.C.Rejected.Add(1)
+	p.rejMu.Lock()
+	p.byWhy[r.Reason]++
+	if p.Rejects != nil {
+		b, _ := json.Marshal(r)
+		p.Rejects.Write(append(b, '\n'))
+	}
+	p.rejMu.Unlock()
+	if p.OnReject != nil {
+		p.OnReject(r)
+	}
+}
+
+// handler adapts the pipeline to source.Handler.
+type handler struct {
+	p   *Pipeline
+	ctx context.Context
+}
+
+const maxRejectData = 64 << 10
+
+func (h handler) Record(r source.Record) error {
+	p := h.p
+	p.C.Lines.Add(1)
+	p.C.Bytes.Add(int64(len(r.Data)) + 1)
+	ev, err := decode.Decode(r.Data)
+	if err != nil {
+		var de *decode.Error
+		reason, detail := "decode error", err.Error()
+		if errors.As(err, &de) {
+			reason, detail = de.Reason, de.Detail
+		}
+		data := r.Data
+		if len(data) > maxRejectData {
+			data = data[:maxRejectData]
+		}
+		p.reject(Reject{Source: r.Source, Line: r.Line, Offset: r.Offset, Reason: reason, Detail: detail, Data: string(data)})
+	} else {
+		if ev.Warning != "" {
+			p.C.Warnings.Add(1)
+		}
+		if p.Enrich != nil {
+			p.Enrich.Event(ev)
+		}
+		if p.Stage != nil {
+			p.Stage(ev)
+		}
+	}
+	p.mu.Lock()
+	if ev != nil {
+		p.batch = append(p.batch, ev)
+	}
+	if !r.FileID.IsZero() {
+		p.cps[cpKey{r.Source, store.FileIDKey(r.FileID)}] = r.Offset
+	}
+	if len(p.batch) >= p.BatchSize {
+		p.flushLocked(h.ctx)
+	}
+	p.mu.Unlock()
+	return context.Cause(h.ctx)
+}
+
+func (h handler) Problem(pr source.Problem) {
+	reason := "read error"
+	switch {
+	case errors.Is(pr.Err, source.ErrLineTooLong):
+		reason = "line too long"
+	case errors.Is(pr.Err, source.ErrIncompleteLine):
+		reason = "incomplete line"
+	case errors.Is(pr.Err, source.ErrDamaged):
+		reason = "damaged input"
+	}
+	if pr.Line > 0 {
+		h.p.C.Lines.Add(1)
+	}
+	h.p.reject(Reject{Source: pr.Source, Line: pr.Line, Offset: pr.Offset, Reason: reason, Detail: pr.Err.Error(), Data: string(pr.Sample)})
+}
+
+func (h handler) EndOfFile(src string, id source.FileID, offset int64) {
+	if id.IsZero() {
+		return
+	}
+	h.p.mu.Lock()
+	h.p.cps[cpKey{src, store.FileIDKey(id)}] = offset
+	h.p.mu.Unlock()
+}
