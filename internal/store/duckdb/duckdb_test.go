@@ -128,7 +128,10 @@ func TestAppendQueryRoundTrip(t *testing.T) {
 		{"tls.issuerdn:*Let?s Encrypt*", func(m map[string]any) bool { return get(m, "tls", "issuerdn") != nil }},
 		{"src_ip:10.1.2.0/24", func(m map[string]any) bool { return strings.HasPrefix(fmt.Sprint(m["src_ip"]), "10.1.2.") }},
 		{"dest_port:(3128 OR 1080)", func(m map[string]any) bool { p := m["dest_port"]; return p == 3128.0 || p == 1080.0 }},
-		{"flow.bytes_toserver:>5000", func(m map[string]any) bool { b, ok := get(m, "flow", "bytes_toserver").(float64); return ok && b > 5000 }},
+		{"flow.bytes_toserver:>5000", func(m map[string]any) bool {
+			b, ok := get(m, "flow", "bytes_toserver").(float64)
+			return ok && b > 5000
+		}},
 		{"smb.command:*NEGOTIATE", func(m map[string]any) bool { return get(m, "smb", "command") != nil }},
 	}
 	for _, c := range cases {
