@@ -157,7 +157,9 @@ func runBench(ctx context.Context, e *env, dir string, events int64, runs int) (
 	if err != nil {
 		return nil, err
 	}
-	hosts := int(max(200, events/12000))
+	// ~105 events per host-hour over 24 h, with margin so the
+	// simulator never runs out before the line limit.
+	hosts := int(max(50, events/2200))
 	c := sim.Config{Seed: 1, Hosts: hosts, Hours: 24}
 	lw := &lineLimit{w: f, left: events}
 	bw := newBufWriter(lw)

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/nethunt/nethunt/internal/config"
-	"github.com/nethunt/nethunt/internal/enrich"
-	"github.com/nethunt/nethunt/internal/ingest"
 	"github.com/nethunt/nethunt/internal/sim"
 	"github.com/nethunt/nethunt/internal/source"
 )
@@ -49,18 +47,20 @@ hunts against it. Re-running replaces the previous demo store.`,
 			}
 			fmt.Fprintf(e.stdout, "   %d events in %s\n", ss.Events, time.Since(t0).Round(time.Millisecond))
 			org := c.Org()
-			yml := fmt.Sprintf("store:\n  path: %s\n", filepath.Base(db)) + org.ConfigYAML()
+			// The demo spans hours, not days: learn for its first hour.
+			const demoExtra = "sightings:\n  learning: 1h\n"
+			yml := fmt.Sprintf("store:\n  path: %s\n", filepath.Base(db)) + demoExtra + org.ConfigYAML()
 			if err := os.WriteFile(cfgPath, []byte(yml), 0o644); err != nil {
 				return err
 			}
-			cfg, err := config.Parse([]byte(org.ConfigYAML()), cfgPath)
+			cfg, err := config.Parse([]byte(demoExtra+org.ConfigYAML()), cfgPath)
 			if err != nil {
 				return fmt.Errorf("simulator config: %w", err)
 			}
 			cfg.Store.Path = db
 			cfg.Ingest.Rejects = db + ".rejects.jsonl"
-			for _, p := range []string{db, db + ".wal", cfg.Ingest.Rejects} {
-				os.Remove(p)
+			for _, p := range []string{db, db + ".wal", cfg.Ingest.Rejects, db + ".raw", stateDir(cfg)} {
+				os.RemoveAll(p)
 			}
 			de := &env{stdin: e.stdin, stdout: e.stdout, stderr: e.stderr, cfg: cfg}
 
@@ -69,12 +69,11 @@ hunts against it. Re-running replaces the previous demo store.`,
 			if err != nil {
 				return err
 			}
-			en, err := enrich.New(cfg)
+			p, err := newPipeline(ctx, cfg, st, e.stderr)
 			if err != nil {
 				st.Close()
 				return err
 			}
-			p := &ingest.Pipeline{Store: st, Enrich: en, BatchSize: cfg.Ingest.BatchSize}
 			stop := progress(e.stderr, &p.C, ss.Bytes, false)
 			sum, err := p.Run(ctx, func(ctx context.Context, h source.Handler) error {
 				return source.ReadFiles(ctx, []string{eve}, source.Options{}, h)

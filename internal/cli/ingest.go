@@ -11,7 +11,6 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/nethunt/nethunt/internal/enrich"
 	"github.com/nethunt/nethunt/internal/ingest"
 	"github.com/nethunt/nethunt/internal/source"
 )
@@ -61,7 +60,7 @@ Examples:
 				return err
 			}
 			defer st.Close()
-			en, err := enrich.New(e.cfg)
+			p, err := newPipeline(ctx, e.cfg, st, e.stderr)
 			if err != nil {
 				return err
 			}
@@ -70,7 +69,7 @@ Examples:
 				return fmt.Errorf("rejects file: %w", err)
 			}
 			defer rej.Close()
-			p := &ingest.Pipeline{Store: st, Enrich: en, BatchSize: e.cfg.Ingest.BatchSize, Rejects: rej}
+			p.Rejects = rej
 			var shown int
 			var mu sync.Mutex
 			p.OnReject = func(r ingest.Reject) {
@@ -177,6 +176,9 @@ func printSummary(w io.Writer, s ingest.Summary, rejects string) {
 	fmt.Fprintf(w, "ingested %d events from %d lines in %s (%s events/s)", s.Events, s.Lines, s.Elapsed.Round(time.Millisecond), human(s.Rate()))
 	if s.Warnings > 0 {
 		fmt.Fprintf(w, ", %d with coerced values", s.Warnings)
+	}
+	if s.Derived > 0 {
+		fmt.Fprintf(w, "; %d derived events (sightings) stored with them", s.Derived)
 	}
 	fmt.Fprintln(w)
 	if s.Rejected > 0 {

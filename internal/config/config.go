@@ -23,6 +23,16 @@ type Config struct {
 	HomeNets        []string   `yaml:"home_nets"`
 	NetworkGroups   []NetGroup `yaml:"network_groups"`
 	ApprovedProxies []string   `yaml:"approved_proxies"`
+	Sightings       Sightings  `yaml:"sightings"`
+}
+
+// Sightings configures first-seen tracking (docs/sightings.md).
+type Sightings struct {
+	Enabled *bool `yaml:"enabled"` // default true
+	// Learning: the first period of a deployment (from its first event)
+	// only learns values, so a fresh install does not flood. Default 24h.
+	Learning *Duration `yaml:"learning"`
+	Keys     []string  `yaml:"keys"` // default: all keys
 }
 
 // Store configures the embedded database.
@@ -61,6 +71,14 @@ func (c *Config) applyDefaults() {
 	if c.Store.KeepRaw == nil {
 		t := true
 		c.Store.KeepRaw = &t
+	}
+	if c.Sightings.Enabled == nil {
+		t := true
+		c.Sightings.Enabled = &t
+	}
+	if c.Sightings.Learning == nil {
+		d := Duration(24 * time.Hour)
+		c.Sightings.Learning = &d
 	}
 	if c.Ingest.BatchSize <= 0 {
 		c.Ingest.BatchSize = 20000

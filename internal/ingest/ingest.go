@@ -57,10 +57,13 @@ type Pipeline struct {
 	Rejects io.Writer
 	// OnReject is called for each rejected line (e.g. to print the first few).
 	OnReject func(Reject)
-	// Stage, if set, sees every decoded event before it is stored (host
-	// insights, detectors); it must not keep ev beyond the call unless it
-	// copies what it needs.
-	Stage func(ev *event.Event)
+	// Stages see every batch, in order, after decoding and before storing
+	// (sightings, host insights, detectors). They run on their own
+	// goroutine, so they overlap with both decoding and storing.
+	Stages []Stage
+	// SnapshotEvery is how often stateful stages are snapshotted (default
+	// 5 minutes); they are also snapshotted at the end of Run.
+	SnapshotEvery time.Duration
 
 	C Counters
 
@@ -68,9 +71,20 @@ type Pipeline struct {
 	batch   []*event.Event
 	cps     map[cpKey]int64
 	started time.Time
-	out     chan work
+	out     chan work // reader → stage goroutine
+	toStore chan work // stage goroutine → writer
 	werr    error
 	wdone   chan struct{}
+	sdone   chan struct{}
+
+	// committed counts batches the writer has stored; the stage goroutine
+	// waits on it to snapshot state that covers exactly the stored batches.
+	commitMu  sync.Mutex
+	commitC   *sync.Cond
+	sent      int64
+	committed int64
+	lastSeq   int64
+	Derived   atomic.Int64 // events produced by stages (sightings, findings)
 	rejMu   sync.Mutex
 	byWhy   map[string]int64
 }
@@ -81,13 +95,30 @@ type cpKey struct {
 }
 
 type work struct {
-	events []*event.Event
-	cps    []store.Checkpoint
+	events  []*event.Event
+	cps     []store.Checkpoint
+	derived int // trailing events produced by stages
+}
+
+// Stage is a step between decoding and storing that sees every batch in
+// order. Process may return derived events (sightings, findings) to store
+// with the batch; it must not keep the batch slice.
+type Stage interface {
+	Process(batch []*event.Event) []*event.Event
+}
+
+// Snapshotter is a Stage with state saved to disk. Snapshot is called when
+// every batch up to seq is stored and none is in flight, so a snapshot plus
+// a replay of the store's batches after seq rebuilds the state exactly.
+type Snapshotter interface {
+	Stage
+	Snapshot(seq int64) error
 }
 
 // Summary reports what a run did.
 type Summary struct {
 	Lines, Events, Rejected, Warnings, Bytes int64
+	Derived                                  int64 // sightings, findings stored besides the input
 	ByReason                                 map[string]int64
 	Elapsed                                  time.Duration
 }
@@ -122,11 +153,18 @@ func (p *Pipeline) Run(ctx context.Context, read func(ctx context.Context, h sou
 	}
 	p.cps = map[cpKey]int64{}
 	p.byWhy = map[string]int64{}
+	if p.SnapshotEvery <= 0 {
+		p.SnapshotEvery = 5 * time.Minute
+	}
 	p.out = make(chan work, 1)
+	p.toStore = make(chan work, 1)
 	p.wdone = make(chan struct{})
+	p.sdone = make(chan struct{})
+	p.commitC = sync.NewCond(&p.commitMu)
 	p.started = time.Now()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	go p.stager(ctx)
 	go p.writer(ctx, cancel)
 
 	tick := time.NewTicker(p.FlushEvery)
@@ -155,12 +193,16 @@ func (p *Pipeline) Run(ctx context.Context, read func(ctx context.Context, h sou
 	p.flushLocked(ctx)
 	close(p.out)
 	p.mu.Unlock()
+	<-p.sdone
 	<-p.wdone
 	<-tickDone
 
 	sum := p.summary()
 	if p.werr != nil {
 		return sum, p.werr
+	}
+	if err := p.snapshot(); err != nil {
+		return sum, err
 	}
 	if rerr != nil && !errors.Is(rerr, context.Canceled) {
 		return sum, rerr
@@ -178,21 +220,91 @@ func (p *Pipeline) summary() Summary {
 	return Summary{
 		Lines: p.C.Lines.Load(), Events: p.C.Events.Load(), Rejected: p.C.Rejected.Load(),
 		Warnings: p.C.Warnings.Load(), Bytes: p.C.Bytes.Load(), ByReason: by, Elapsed: time.Since(p.started),
+		Derived: p.Derived.Load(),
 	}
+}
+
+// stager runs the stages over each batch and passes it, with any derived
+// events, to the writer.
+func (p *Pipeline) stager(ctx context.Context) {
+	defer close(p.sdone)
+	defer close(p.toStore)
+	lastSnap := time.Now()
+	for w := range p.out {
+		if len(p.Stages) > 0 && len(w.events) > 0 {
+			n := len(w.events)
+			for _, st := range p.Stages {
+				w.events = append(w.events, st.Process(w.events[:n])...)
+			}
+			w.derived = len(w.events) - n
+			p.Derived.Add(int64(w.derived))
+		}
+		p.commitMu.Lock()
+		p.sent++
+		p.commitMu.Unlock()
+		select {
+		case p.toStore <- w:
+		case <-ctx.Done():
+		}
+		if time.Since(lastSnap) >= p.SnapshotEvery {
+			// Wait until everything handed over is stored, so the
+			// snapshot covers exactly the committed batches.
+			p.commitMu.Lock()
+			for p.committed < p.sent && p.werr == nil && ctx.Err() == nil {
+				p.commitC.Wait()
+			}
+			p.commitMu.Unlock()
+			if err := p.snapshot(); err != nil && p.OnReject != nil {
+				p.OnReject(Reject{Reason: "snapshot failed", Detail: err.Error()})
+			}
+			lastSnap = time.Now()
+		}
+	}
+}
+
+// snapshot saves stateful stages at the last committed batch.
+func (p *Pipeline) snapshot() error {
+	p.commitMu.Lock()
+	seq := p.lastSeq
+	p.commitMu.Unlock()
+	if seq == 0 {
+		return nil
+	}
+	var errs []error
+	for _, st := range p.Stages {
+		if s, ok := st.(Snapshotter); ok {
+			errs = append(errs, s.Snapshot(seq))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func (p *Pipeline) writer(ctx context.Context, cancel context.CancelCauseFunc) {
 	defer close(p.wdone)
-	for w := range p.out {
+	defer func() {
+		p.commitMu.Lock()
+		p.commitC.Broadcast()
+		p.commitMu.Unlock()
+	}()
+	for w := range p.toStore {
 		if p.werr != nil {
 			continue // drain so the reader never blocks
 		}
-		if _, err := p.Store.Append(context.WithoutCancel(ctx), w.events, w.cps); err != nil {
+		seq, err := p.Store.Append(context.WithoutCancel(ctx), w.events, w.cps)
+		if err != nil {
+			p.commitMu.Lock()
 			p.werr = fmt.Errorf("store: %w", err)
+			p.commitC.Broadcast()
+			p.commitMu.Unlock()
 			cancel(p.werr)
 			continue
 		}
-		p.C.Events.Add(int64(len(w.events)))
+		p.C.Events.Add(int64(len(w.events) - w.derived))
+		p.commitMu.Lock()
+		p.committed++
+		p.lastSeq = seq
+		p.commitC.Broadcast()
+		p.commitMu.Unlock()
 	}
 }
 
@@ -259,9 +371,6 @@ func (h handler) Record(r source.Record) error {
 		}
 		if p.Enrich != nil {
 			p.Enrich.Event(ev)
-		}
-		if p.Stage != nil {
-			p.Stage(ev)
 		}
 	}
 	p.mu.Lock()

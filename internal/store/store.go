@@ -40,6 +40,8 @@ type Store interface {
 	// Replay calls fn with the events of batches after seq, in order, so
 	// derived state can catch up after a restart.
 	Replay(ctx context.Context, afterSeq int64, fn func(seq int64, raw string) error) error
+	// Seq is the sequence number of the last committed batch.
+	Seq() int64
 	Stats(ctx context.Context) (Stats, error)
 	// Retain deletes events older than the cutoff and reports how many.
 	Retain(ctx context.Context, before time.Time) (int64, error)

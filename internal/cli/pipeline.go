@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/nethunt/nethunt/internal/config"
+	"github.com/nethunt/nethunt/internal/decode"
+	"github.com/nethunt/nethunt/internal/enrich"
+	"github.com/nethunt/nethunt/internal/event"
+	"github.com/nethunt/nethunt/internal/ingest"
+	"github.com/nethunt/nethunt/internal/sightings"
+	"github.com/nethunt/nethunt/internal/store"
+)
+
+// stateDir holds derived state (sightings, host insights) beside the store.
+func stateDir(cfg *config.Config) string { return cfg.Store.Path + ".state" }
+
+// newPipeline builds the ingest pipeline from the configuration: enrichment
+// and the stateful stages, caught up with the store by replaying the
+// batches stored after their last snapshot (a crash or kill -9 loses no
+// state and duplicates no sighting).
+func newPipeline(ctx context.Context, cfg *config.Config, st store.Store, log io.Writer) (*ingest.Pipeline, error) {
+	en, err := enrich.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &ingest.Pipeline{Store: st, Enrich: en, BatchSize: cfg.Ingest.BatchSize}
+	var stages []catchUp
+	if *cfg.Sightings.Enabled {
+		if err := sightings.CheckKeys(cfg.Sightings.Keys); err != nil {
+			return nil, fmt.Errorf("sightings.keys: %w", err)
+		}
+		s, err := sightings.LoadStage(filepath.Join(stateDir(cfg), "sightings.snap"), time.Duration(*cfg.Sightings.Learning), cfg.Sightings.Keys)
+		if err != nil {
+			return nil, err
+		}
+		p.Stages = append(p.Stages, s)
+		stages = append(stages, catchUp{s, s.Seq()})
+	}
+	if err := replay(ctx, st, stages, log); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+type catchUp struct {
+	stage ingest.Stage
+	seq   int64
+}
+
+// replay feeds stored batches after each stage's snapshot through it,
+// discarding what it derives (that was stored the first time).
+func replay(ctx context.Context, st store.Store, stages []catchUp, log io.Writer) error {
+	if len(stages) == 0 {
+		return nil
+	}
+	from := stages[0].seq
+	for _, c := range stages {
+		from = min(from, c.seq)
+	}
+	if from >= st.Seq() {
+		return nil
+	}
+	t0 := time.Now()
+	var batch []*event.Event
+	cur, n := int64(-1), 0
+	flush := func() {
+		for _, c := range stages {
+			if cur > c.seq {
+				c.stage.Process(batch)
+			}
+		}
+		batch = batch[:0]
+	}
+	err := st.Replay(ctx, from, func(seq int64, raw string) error {
+		if seq != cur && len(batch) > 0 {
+			flush()
+		}
+		cur = seq
+		ev, err := decode.Decode([]byte(raw))
+		if err != nil {
+			return nil // stored events decoded once; a failure here is not fatal
+		}
+		batch = append(batch, ev)
+		n++
+		return nil
+	})
+	if len(batch) > 0 {
+		flush()
+	}
+	if err != nil {
+		return fmt.Errorf("catching up derived state from the store: %w", err)
+	}
+	fmt.Fprintf(log, "caught up derived state from %d stored events (batches after %d) in %s\n", n, from, time.Since(t0).Round(time.Millisecond))
+	return nil
+}

@@ -1,0 +1,124 @@
+package sightings
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nethunt/nethunt/internal/event"
+)
+
+// Stage runs a Tracker inside the ingest pipeline: new values become
+// sighting events stored with the batch that revealed them, and the state
+// is snapshotted at the batch sequence the store has committed.
+//
+// The learning period starts at the first event the deployment ever saw
+// (event time, not wall time, so ingesting last month's files learns from
+// last month), and that start is kept in the snapshot so a restart does not
+// reopen it.
+type Stage struct {
+	Path     string        // snapshot file
+	Learning time.Duration // learning period; 0 = none
+	Keys     []string      // nil = all
+
+	T     *Tracker
+	start time.Time // first event time of the deployment
+	seq   int64     // batch sequence the loaded snapshot covers
+}
+
+const stageMagic = "NHSIGHT1"
+
+// LoadStage opens the stage, reading its snapshot when one exists. Seq
+// reports the store batch the snapshot covers (0 = none), from which the
+// caller replays.
+func LoadStage(path string, learning time.Duration, keys []string) (*Stage, error) {
+	s := &Stage{Path: path, Learning: learning, Keys: keys}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	var head [len(stageMagic) + 16]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil || string(head[:len(stageMagic)]) != stageMagic {
+		return nil, fmt.Errorf("sightings state %s is damaged; remove it and run 'nethunt sightings rebuild'", path)
+	}
+	s.seq = int64(binary.LittleEndian.Uint64(head[len(stageMagic):]))
+	s.start = time.Unix(0, int64(binary.LittleEndian.Uint64(head[len(stageMagic)+8:]))).UTC()
+	s.T = New(Options{LearningUntil: s.learningUntil(), Keys: keys})
+	if err := s.T.ReadSnapshot(r); err != nil {
+		return nil, fmt.Errorf("sightings state %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Seq is the store batch sequence the loaded state covers.
+func (s *Stage) Seq() int64 { return s.seq }
+
+func (s *Stage) learningUntil() time.Time {
+	if s.Learning <= 0 || s.start.IsZero() {
+		return time.Time{}
+	}
+	return s.start.Add(s.Learning)
+}
+
+// Process implements ingest.Stage.
+func (s *Stage) Process(batch []*event.Event) []*event.Event {
+	if s.T == nil {
+		for _, ev := range batch {
+			if !ev.Time.IsZero() && (s.start.IsZero() || ev.Time.Before(s.start)) {
+				s.start = ev.Time
+			}
+		}
+		s.T = New(Options{LearningUntil: s.learningUntil(), Keys: s.Keys})
+	}
+	var out []*event.Event
+	s.T.ObserveBatch(batch, func(x Sighting) { out = append(out, ToEvent(x)) })
+	return out
+}
+
+// Snapshot implements ingest.Snapshotter: write to a temporary file, sync,
+// rename, so a crash leaves the previous snapshot intact.
+func (s *Stage) Snapshot(seq int64) error {
+	if s.T == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(s.Path), 0o755); err != nil {
+		return err
+	}
+	tmp := s.Path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	var head [len(stageMagic) + 16]byte
+	copy(head[:], stageMagic)
+	binary.LittleEndian.PutUint64(head[len(stageMagic):], uint64(seq))
+	binary.LittleEndian.PutUint64(head[len(stageMagic)+8:], uint64(s.start.UnixNano()))
+	w.Write(head[:])
+	err = s.T.WriteSnapshot(w)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("sightings snapshot: %w", err)
+	}
+	s.seq = seq
+	return os.Rename(tmp, s.Path)
+}
