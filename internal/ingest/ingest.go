@@ -85,8 +85,8 @@ type Pipeline struct {
 	committed int64
 	lastSeq   int64
 	Derived   atomic.Int64 // events produced by stages (sightings, findings)
-	rejMu   sync.Mutex
-	byWhy   map[string]int64
+	rejMu     sync.Mutex
+	byWhy     map[string]int64
 }
 
 type cpKey struct {
