@@ -106,7 +106,7 @@ type Flow struct {
 	Age           int64  `json:"age"`
 	State         string `json:"state"`
 	Reason        string `json:"reason"`
-	Alerted       bool   `json:"alerted"`
+	Alerted       *bool  `json:"alerted"` // absent in Suricata 7 alert records' flow object
 	Action        string `json:"action"`
 	SrcIP         string `json:"src_ip"`
 	DestIP        string `json:"dest_ip"`

@@ -22,14 +22,14 @@ func init() {
 	add("community_id", String, "Community ID flow hash (1:base64), shared with Zeek and other tools.", func(e *event.Event) any { return str(e.CommunityID) })
 	add("src_ip", IP, "Source address of the packet that produced the record (for flow and alert records the client; for DNS v3 responses the responder).", func(e *event.Event) any { return ip(e.SrcIP) })
 	add("src_port", Int, "Source port.", func(e *event.Event) any {
-		if e.SrcIPStr == "" && e.SrcPort == 0 {
-			return nil
+		if e.SrcPort == 0 && (e.SrcIPStr == "" || icmp(e.Proto)) {
+			return nil // EVE omits ports for ICMP
 		}
 		return e.SrcPort
 	})
 	add("dest_ip", IP, "Destination address.", func(e *event.Event) any { return ip(e.DestIP) })
 	add("dest_port", Int, "Destination port.", func(e *event.Event) any {
-		if e.DestIPStr == "" && e.DestPort == 0 {
+		if e.DestPort == 0 && (e.DestIPStr == "" || icmp(e.Proto)) {
 			return nil
 		}
 		return e.DestPort
@@ -156,12 +156,25 @@ func flowFields() {
 	f("bytes_toclient", Int, "Bytes server→client.", func(f *event.Flow) any { return f.BytesToClient })
 	f("start", Time, "Flow start.", func(f *event.Flow) any { return parsedTime(f.Start) })
 	f("end", Time, "Flow end.", func(f *event.Flow) any { return parsedTime(f.End) })
-	f("age", Int, "Flow duration in seconds.", func(f *event.Flow) any { return f.Age })
+	f("age", Int, "Flow duration in seconds.", func(f *event.Flow) any {
+		// Alert records carry a flow object without age or end.
+		if f.Age == 0 && f.End == "" {
+			return nil
+		}
+		return f.Age
+	})
 	f("state", String, "Flow state: new, established, closed, bypassed.", func(f *event.Flow) any { return str(f.State) })
 	f("reason", String, "Why the flow was logged: timeout, forced, shutdown.", func(f *event.Flow) any { return str(f.Reason) })
-	f("alerted", Bool, "Whether an alert fired on the flow.", func(f *event.Flow) any { return f.Alerted })
+	f("alerted", Bool, "Whether an alert fired on the flow.", func(f *event.Flow) any {
+		if f.Alerted == nil {
+			return nil
+		}
+		return *f.Alerted
+	})
 	f("action", String, "Flow action (drop in IPS mode).", func(f *event.Flow) any { return str(f.Action) })
 }
+
+func icmp(proto string) bool { return proto == "ICMP" || proto == "IPv6-ICMP" || proto == "ICMPv6" }
 
 func header(hs []event.Header, name string) string {
 	for _, h := range hs {
