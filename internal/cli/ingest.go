@@ -60,6 +60,29 @@ Examples:
 				return err
 			}
 			defer st.Close()
+			if keep := time.Duration(e.cfg.Store.Retention); keep > 0 {
+				// Apply retention now and, for long-running ingests, hourly.
+				retain := func() {
+					if n, err := st.Retain(ctx, time.Now().Add(-keep)); err != nil {
+						fmt.Fprintf(e.stderr, "retention: %v\n", err)
+					} else if n > 0 {
+						fmt.Fprintf(e.stderr, "retention: deleted %d events older than %s\n", n, keep)
+					}
+				}
+				retain()
+				go func() {
+					tick := time.NewTicker(time.Hour)
+					defer tick.Stop()
+					for {
+						select {
+						case <-ctx.Done():
+							return
+						case <-tick.C:
+							retain()
+						}
+					}
+				}()
+			}
 			p, err := newPipeline(ctx, e.cfg, st, e.stderr)
 			if err != nil {
 				return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/netip"
 	"path/filepath"
 	"time"
 
@@ -38,6 +39,7 @@ func newPipeline(ctx context.Context, cfg *config.Config, st store.Store, log io
 		if err != nil {
 			return nil, err
 		}
+		s.Asset = func(a netip.Addr) ([]string, []string) { return en.Groups(a), nil }
 		p.Stages = append(p.Stages, s)
 		stages = append(stages, catchUp{s, s.Seq()})
 	}

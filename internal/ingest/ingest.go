@@ -237,6 +237,11 @@ func (p *Pipeline) stager(ctx context.Context) {
 				w.events = append(w.events, st.Process(w.events[:n])...)
 			}
 			w.derived = len(w.events) - n
+			if p.Enrich != nil {
+				for _, ev := range w.events[n:] {
+					p.Enrich.Event(ev)
+				}
+			}
 			p.Derived.Add(int64(w.derived))
 		}
 		p.commitMu.Lock()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -25,6 +26,9 @@ type Stage struct {
 	Path     string        // snapshot file
 	Learning time.Duration // learning period; 0 = none
 	Keys     []string      // nil = all
+	// Asset, when set, gives the network groups and roles of a sighting's
+	// asset (from enrichment and Host Insights) to record with it.
+	Asset func(netip.Addr) (groups, roles []string)
 
 	T     *Tracker
 	start time.Time // first event time of the deployment
@@ -81,7 +85,14 @@ func (s *Stage) Process(batch []*event.Event) []*event.Event {
 		s.T = New(Options{LearningUntil: s.learningUntil(), Keys: s.Keys})
 	}
 	var out []*event.Event
-	s.T.ObserveBatch(batch, func(x Sighting) { out = append(out, ToEvent(x)) })
+	s.T.ObserveBatch(batch, func(x Sighting) {
+		ev := ToEvent(x)
+		if s.Asset != nil && x.Asset.IsValid() {
+			g, r := s.Asset(x.Asset)
+			Annotate(ev, g, r)
+		}
+		out = append(out, ev)
+	})
 	return out
 }
 

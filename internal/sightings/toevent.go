@@ -103,7 +103,35 @@ func appendJSON(b []byte, ev *event.Event) []byte {
 	b = appendField(b, "asset", s.Asset)
 	b = appendField(b, "asset_side", s.AssetSide)
 	b = appendField(b, "trigger_event_type", s.TriggerType)
+	b = appendList(b, "asset_group", s.AssetGroup)
+	b = appendList(b, "asset_role", s.AssetRole)
 	return append(b, "}}"...)
+}
+
+func appendList(b []byte, name string, vs []string) []byte {
+	if len(vs) == 0 {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, '"', ':', '[')
+	for i, v := range vs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, v)
+	}
+	return append(b, ']')
+}
+
+// Annotate sets the asset's network groups and roles on a sighting event
+// and re-renders its line, so the stored line and columns agree.
+func Annotate(ev *event.Event, groups, roles []string) {
+	if ev.Sighting == nil || (len(groups) == 0 && len(roles) == 0) {
+		return
+	}
+	ev.Sighting.AssetGroup, ev.Sighting.AssetRole = groups, roles
+	ev.Raw = appendJSON(ev.Raw[:0], ev)
 }
 
 func appendField(b []byte, name, v string) []byte {

@@ -2,6 +2,7 @@ package sightings
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -82,5 +83,17 @@ func TestToEventShape(t *testing.T) {
 	want := `{"timestamp":"2024-05-01T08:00:00.123456+0000","flow_id":1,"event_type":"sighting","src_ip":"10.0.0.5","src_port":51000,"dest_ip":"93.184.216.34","dest_port":443,"proto":"TCP","app_proto":"tls","sighting":{"key":"tls.sni","value":"example.com","asset":"93.184.216.34","asset_side":"dest","trigger_event_type":"tls"}}`
 	if string(ev.Raw) != want {
 		t.Fatalf("got  %s\nwant %s", ev.Raw, want)
+	}
+}
+
+func TestAnnotateKeepsLineAndColumnsInAgreement(t *testing.T) {
+	ev := ToEvent(Sighting{Key: "tls.sni", Value: "x.example", Asset: netip.MustParseAddr("10.1.2.3"), AssetSide: SideDest})
+	Annotate(ev, []string{"Users", `we"ird`}, []string{"http proxy"})
+	back, err := decode.Decode(ev.Raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(back.Sighting.AssetGroup) != fmt.Sprint([]string{"Users", `we"ird`}) || fmt.Sprint(back.Sighting.AssetRole) != "[http proxy]" {
+		t.Fatalf("decoded %+v from %s", back.Sighting, ev.Raw)
 	}
 }
