@@ -53,12 +53,13 @@ hunts against it. Re-running replaces the previous demo store.`,
 			if err := os.WriteFile(cfgPath, []byte(yml), 0o644); err != nil {
 				return err
 			}
-			cfg, err := config.Parse([]byte(demoExtra+org.ConfigYAML()), cfgPath)
+			cfg, err := config.Parse([]byte(yml), cfgPath)
 			if err != nil {
 				return fmt.Errorf("simulator config: %w", err)
 			}
-			cfg.Store.Path = db
-			cfg.Ingest.Rejects = db + ".rejects.jsonl"
+			if cfg.Store.Path != db {
+				return fmt.Errorf("internal: demo config resolves the store to %s, not %s", cfg.Store.Path, db)
+			}
 			for _, p := range []string{db, db + ".wal", cfg.Ingest.Rejects, db + ".raw", stateDir(cfg)} {
 				os.RemoveAll(p)
 			}
@@ -125,10 +126,12 @@ hunts against it. Re-running replaces the previous demo store.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "\n   %c) %s: %d events (%s)\n      nethunt --db %s count '%s' --since 48h\n", 'a'+i, h.what, n, time.Since(t0).Round(time.Millisecond), db, h.q)
+				fmt.Fprintf(e.stdout, "\n   %c) %s: %d events (%s)\n      nethunt --config %s count '%s' --since 48h\n", 'a'+i, h.what, n, time.Since(t0).Round(time.Millisecond), cfgPath, h.q)
 			}
-			fmt.Fprintf(e.stdout, "\n   Then pivot, e.g.:\n      nethunt --db %s top dest_ip 'http.http_method:CONNECT'\n      nethunt --db %s hunt 'http.http_method:CONNECT%s' --limit 20\n", db, db, notApproved)
-			fmt.Fprintf(e.stdout, "      nethunt --db %s top tls.sni 'tls.issuerdn:*Encrypt*'\n      nethunt --db %s stats\n", db, db)
+			cmd := "nethunt --config " + cfgPath
+			fmt.Fprintf(e.stdout, "\n   Then pivot, e.g.:\n      %s top dest_ip 'http.http_method:CONNECT'\n      %s hunt 'http.http_method:CONNECT%s' --limit 20\n", cmd, cmd, notApproved)
+			fmt.Fprintf(e.stdout, "      %s top tls.sni 'tls.issuerdn:*Encrypt*'\n      %s stats\n", cmd, cmd)
+			fmt.Fprintf(e.stdout, "\n   Host Insights and Sightings:\n      %s hosts 'host.roles:\"http proxy\" AND NOT host.approved:true'\n      %s hunt 'http.http_method:CONNECT' --hosts\n      %s host 10.20.0.10\n      %s sightings --key tls.sni --since 48h\n", cmd, cmd, cmd, cmd)
 			fmt.Fprintf(e.stdout, "\n   The planted cases are listed in %s.\n", truth)
 			return nil
 		},

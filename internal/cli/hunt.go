@@ -30,16 +30,18 @@ func init() {
 	var w window
 	var limit int
 	var fieldList, format string
-	var asc, raw bool
+	var asc, raw, byHost bool
 	register(&command{
-		name: "hunt", args: "QUERY [--since 48h | --from T --to T] [--limit N] [--fields a,b] [--format table|json|csv]",
+		name: "hunt", args: "QUERY [--since 48h | --from T --to T] [--limit N] [--fields a,b] [--format table|json|csv] [--hosts]",
 		short: "Show events matching a filter, newest first",
 		long: `QUERY uses the hunting filter language (docs/query-language.md), e.g.
   nethunt hunt 'event_type:http AND http.http_method:CONNECT' --since 48h
   nethunt hunt 'tls.issuerdn:*Let?s Encrypt* AND NOT dest_port:443' --fields timestamp,src_ip,dest_ip,tls.sni
   nethunt hunt 'src_ip:10.10.0.0/16 AND dest_port:[8000 TO 8999]' --format json
 An empty query ('' or '*') matches every event. --format json prints the
-original EVE record of each event (--raw does the same for table).`,
+original EVE record of each event (--raw does the same for table).
+--hosts switches to the hosts behind the matching events (source or
+destination), with event counts and their Host Insights summary.`,
 		flags: func(fs *flag.FlagSet) {
 			w.flags(fs)
 			fs.IntVar(&limit, "limit", 100, "maximum number of events (0 = no limit)")
@@ -47,6 +49,7 @@ original EVE record of each event (--raw does the same for table).`,
 			fs.StringVar(&format, "format", "table", "table, json (one original EVE record per line) or csv")
 			fs.BoolVar(&asc, "asc", false, "oldest first")
 			fs.BoolVar(&raw, "raw", false, "with table format: print the original EVE line under each row")
+			fs.BoolVar(&byHost, "hosts", false, "show the distinct hosts behind the matching events instead of the events")
 		},
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 			q, err := buildQuery(args, &w)
@@ -55,6 +58,26 @@ original EVE record of each event (--raw does the same for table).`,
 			}
 			q.Limit, q.Asc = limit, asc
 			q.Raw = format == "json" || raw
+			if byHost {
+				st, err := openStore(e, true)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				top, err := st.Top(ctx, "ip", q, max(limit, 1))
+				if err != nil {
+					return err
+				}
+				counts := make([]hostCount, len(top))
+				for i, tv := range top {
+					counts[i] = hostCount{tv.Value, tv.Count}
+				}
+				t, err := currentHosts(ctx, e, st)
+				if err != nil {
+					return err
+				}
+				return printHuntHosts(ctx, e, counts, t)
+			}
 			cols := defaultFields
 			info := fieldList == ""
 			if !info {

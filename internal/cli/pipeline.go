@@ -31,6 +31,12 @@ func newPipeline(ctx context.Context, cfg *config.Config, st store.Store, log io
 	}
 	p := &ingest.Pipeline{Store: st, Enrich: en, BatchSize: cfg.Ingest.BatchSize}
 	var stages []catchUp
+	hs, err := loadHosts(cfg)
+	if err != nil {
+		return nil, err
+	}
+	p.Stages = append(p.Stages, hs)
+	stages = append(stages, catchUp{hs, hs.seq})
 	if *cfg.Sightings.Enabled {
 		if err := sightings.CheckKeys(cfg.Sightings.Keys); err != nil {
 			return nil, fmt.Errorf("sightings.keys: %w", err)
@@ -39,7 +45,17 @@ func newPipeline(ctx context.Context, cfg *config.Config, st store.Store, log io
 		if err != nil {
 			return nil, err
 		}
-		s.Asset = func(a netip.Addr) ([]string, []string) { return en.Groups(a), nil }
+		// Roles as Host Insights knows them when the value is first seen
+		// (the hosts stage runs first, on the same batch).
+		s.Asset = func(a netip.Addr) ([]string, []string) {
+			var roles []string
+			if c, ok := hs.T.Get(a); ok {
+				for _, r := range c.Roles {
+					roles = append(roles, r.Name)
+				}
+			}
+			return en.Groups(a), roles
+		}
 		p.Stages = append(p.Stages, s)
 		stages = append(stages, catchUp{s, s.Seq()})
 	}

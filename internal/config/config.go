@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -104,6 +105,22 @@ func Load(path string) (*Config, error) {
 	return Parse(data, path)
 }
 
+// relativeTo resolves relative file paths in the configuration against the
+// directory of the configuration file, so `--config demo/nethunt.yaml`
+// finds demo/nethunt.db from anywhere.
+func (c *Config) relativeTo(name string) {
+	dir := filepath.Dir(name)
+	if name == "" || dir == "." {
+		return
+	}
+	if c.Store.Path != "" && !filepath.IsAbs(c.Store.Path) {
+		c.Store.Path = filepath.Join(dir, c.Store.Path)
+	}
+	if c.Ingest.Rejects != "" && !filepath.IsAbs(c.Ingest.Rejects) {
+		c.Ingest.Rejects = filepath.Join(dir, c.Ingest.Rejects)
+	}
+}
+
 // Parse parses YAML configuration text; name is used in error messages.
 func Parse(data []byte, name string) (*Config, error) {
 	c := &Config{}
@@ -112,6 +129,7 @@ func Parse(data []byte, name string) (*Config, error) {
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	c.relativeTo(name)
 	c.applyDefaults()
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

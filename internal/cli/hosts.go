@@ -1,0 +1,199 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/nethunt/nethunt/internal/hosts"
+	"github.com/nethunt/nethunt/internal/query"
+)
+
+func init() {
+	var limit int
+	var format string
+	register(&command{
+		name: "hosts", args: "[QUERY] [--limit 100] [--format table|json] | rebuild",
+		short: "Host Insights: hosts whose profile matches a filter on host.* fields",
+		long: `Every host seen in the events has a living profile (docs/host-insights.md).
+QUERY uses the filter language on host.* fields, e.g.
+  nethunt hosts 'host.roles:"http proxy" AND NOT host.approved:true'
+  nethunt hosts 'host.services.port:8443 AND host.internal:true'
+  nethunt hosts 'host.groups:Users AND host.roles:*'
+'nethunt hosts rebuild' recomputes every profile from the stored events.
+'nethunt host IP' shows one host's full card.`,
+		flags: func(fs *flag.FlagSet) {
+			fs.IntVar(&limit, "limit", 100, "maximum number of hosts (0 = all)")
+			fs.StringVar(&format, "format", "table", "table or json")
+		},
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			if len(args) == 1 && args[0] == "rebuild" {
+				return rebuildHosts(ctx, e)
+			}
+			text := strings.TrimSpace(strings.Join(args, " "))
+			if text == "*" {
+				text = ""
+			}
+			// Parse before opening anything: a typo answers at once.
+			if _, err := hosts.Parse(text); err != nil {
+				var qe *query.Error
+				if errors.As(err, &qe) {
+					return fmt.Errorf("%v\n%s", qe, qe.Caret(text))
+				}
+				return err
+			}
+			st, err := openStore(e, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			t, err := currentHosts(ctx, e, st)
+			if err != nil {
+				return err
+			}
+			t0 := time.Now()
+			rows, err := t.Query(text, limit)
+			if err != nil {
+				return err
+			}
+			took := time.Since(t0)
+			if format == "json" {
+				enc := json.NewEncoder(e.stdout)
+				for _, r := range rows {
+					if err := enc.Encode(r); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			if err := hosts.WriteSummaries(e.stdout, rows); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "%d hosts shown of %d profiled (query %s)\n", len(rows), t.Len(), took.Round(time.Microsecond))
+			return nil
+		},
+	})
+
+	var hformat string
+	register(&command{
+		name: "host", args: "IP [--format text|json]",
+		short: "One host's full Host Insights card",
+		long: `Shows what a host serves, who uses it, its names, users, fingerprints,
+roles with their evidence and traffic, each value with first and last seen.`,
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&hformat, "format", "text", "text or json")
+		},
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			if len(args) != 1 {
+				return usageError{"name one IP address"}
+			}
+			ip, err := netip.ParseAddr(args[0])
+			if err != nil {
+				return usageError{fmt.Sprintf("%q is not an IP address", args[0])}
+			}
+			st, err := openStore(e, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			t, err := currentHosts(ctx, e, st)
+			if err != nil {
+				return err
+			}
+			c, ok := t.Get(ip.Unmap())
+			if !ok {
+				return fmt.Errorf("no profile for %s: it appears in no stored event", ip)
+			}
+			if hformat == "json" {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(c)
+			}
+			return hosts.WriteCard(e.stdout, c)
+		},
+	})
+}
+
+// rebuildHosts recomputes Host Insights from every stored event, for a
+// lost or damaged snapshot or after changing approved proxies.
+func rebuildHosts(ctx context.Context, e *env) error {
+	st, err := openStore(e, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	h, err := loadHosts(e.cfg)
+	if err != nil && !strings.Contains(err.Error(), "host insights state") {
+		return err
+	}
+	if h == nil {
+		opt, err := hostsOptions(e.cfg)
+		if err != nil {
+			return err
+		}
+		h = &hostStage{T: hosts.New(opt), path: stateDir(e.cfg) + "/hosts.snap"}
+	}
+	h.T.Reset()
+	h.seq = 0
+	t0 := time.Now()
+	if err := replay(ctx, st, []catchUp{{h, 0}}, e.stderr); err != nil {
+		return err
+	}
+	if err := h.Snapshot(st.Seq()); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "rebuilt %d host profiles in %s\n", h.T.Len(), time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+// hostsOfHunt prints the distinct hosts behind events matching a hunt, with
+// their event counts and Host Insights summary: the "Hosts tab" of a hunt.
+func printHuntHosts(ctx context.Context, e *env, counts []hostCount, t *hosts.Table) error {
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "EVENTS\tHOST\tINT\tGROUPS\tROLES\tFIRST SEEN\tNAME")
+	for _, hc := range counts {
+		var c hosts.Card
+		ok := false
+		if a, err := netip.ParseAddr(hc.ip); err == nil {
+			c, ok = t.Get(a)
+		}
+		in, groups, roles, first, name := "", "", "", "", ""
+		if ok {
+			in = "ext"
+			if c.Internal {
+				in = "int"
+			}
+			var gs, rs []string
+			for _, g := range c.Groups.Values {
+				gs = append(gs, g.Value)
+			}
+			for _, r := range c.Roles {
+				rs = append(rs, r.Name)
+			}
+			if c.Approved {
+				rs = append(rs, "(approved)")
+			}
+			groups, roles = strings.Join(gs, ","), strings.Join(rs, ",")
+			first = c.FirstSeen.UTC().Format("2006-01-02 15:04")
+			if len(c.Names.Hostnames.Values) > 0 {
+				name = c.Names.Hostnames.Values[0].Value
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", hc.n, hc.ip, in, groups, clip(roles, 40), first, clip(name, 40))
+	}
+	return tw.Flush()
+}
+
+type hostCount struct {
+	ip string
+	n  int64
+}
+
+var _ = os.Stderr

@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+
+	"github.com/nethunt/nethunt/internal/config"
+	"github.com/nethunt/nethunt/internal/event"
+	"github.com/nethunt/nethunt/internal/hosts"
+	"github.com/nethunt/nethunt/internal/store"
+)
+
+// hostStage keeps Host Insights current inside the ingest pipeline and
+// snapshots it at committed batches, like the sightings stage.
+type hostStage struct {
+	T    *hosts.Table
+	path string
+	seq  int64
+}
+
+func hostsOptions(cfg *config.Config) (hosts.Options, error) {
+	var opt hosts.Options
+	for _, n := range cfg.HomeNets {
+		p, err := netip.ParsePrefix(n)
+		if err != nil {
+			return opt, fmt.Errorf("home_nets: %w", err)
+		}
+		opt.HomeNets = append(opt.HomeNets, p)
+	}
+	for _, s := range cfg.ApprovedProxies {
+		a, port, err := config.ParseHostPort(s)
+		if err != nil {
+			return opt, fmt.Errorf("approved_proxies: %w", err)
+		}
+		opt.Approved = append(opt.Approved, hosts.ApprovedProxy{Addr: a, Port: int(port)})
+	}
+	return opt, nil
+}
+
+// loadHosts opens the host table from its snapshot (if any).
+func loadHosts(cfg *config.Config) (*hostStage, error) {
+	opt, err := hostsOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	h := &hostStage{T: hosts.New(opt), path: filepath.Join(stateDir(cfg), "hosts.snap")}
+	f, err := os.Open(h.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return h, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if h.seq, err = h.T.Load(bufio.NewReaderSize(f, 1<<20)); err != nil {
+		return nil, fmt.Errorf("host insights state %s: %w (rebuild it with 'nethunt hosts rebuild')", h.path, err)
+	}
+	return h, nil
+}
+
+func (h *hostStage) Process(batch []*event.Event) []*event.Event {
+	h.T.ObserveBatch(batch)
+	return nil
+}
+
+func (h *hostStage) Snapshot(seq int64) error {
+	if err := os.MkdirAll(filepath.Dir(h.path), 0o755); err != nil {
+		return err
+	}
+	tmp := h.path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	err = h.T.Save(w, seq)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("host insights snapshot: %w", err)
+	}
+	h.seq = seq
+	return os.Rename(tmp, h.path)
+}
+
+// currentHosts returns the host table as of the store's last batch: the
+// snapshot plus a replay of what was stored after it (read-only: the
+// snapshot file is not rewritten).
+func currentHosts(ctx context.Context, e *env, st store.Store) (*hosts.Table, error) {
+	h, err := loadHosts(e.cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := replay(ctx, st, []catchUp{{h, h.seq}}, io.Discard); err != nil {
+		return nil, err
+	}
+	return h.T, nil
+}
