@@ -53,6 +53,14 @@ type BenchResult struct {
 	HuntWindowHours  float64       `json:"hunt_window_hours"`
 	StoreBytes       int64         `json:"store_bytes"`
 	DecodePerCoreEPS float64       `json:"decode_events_per_s_per_core"`
+	// With Host Insights and Sightings on (issue: at least 80% of IngestEPS).
+	StateEPS       float64 `json:"ingest_with_state_events_per_s"`
+	StateVsIngest  float64 `json:"ingest_with_state_vs_ingest_ratio"`
+	StateHosts     int     `json:"state_hosts_profiled"`
+	StateSightings int64   `json:"state_sightings"`
+	StateMaxHeap   uint64  `json:"max_heap_bytes_with_state"`
+	// BenchState: skip the third phase.
+	SkipState bool `json:"-"`
 }
 
 // BenchHunt is one timed hunt; VsDecode is its latency divided by the time
@@ -304,6 +312,63 @@ func runBench(ctx context.Context, e *env, dir string, events int64, runs int) (
 		return nil, err
 	}
 	r.PeakRSSBytes = peakRSS()
+	if r.SkipState {
+		return r, nil
+	}
+
+	// 4. The same ingest with the stateful stages (Host Insights,
+	// Sightings), into a fresh store.
+	fmt.Fprintln(e.stderr, "end-to-end ingest with host insights and sightings ...")
+	scfg := *cfg
+	scfg.Store.Path = filepath.Join(dir, "bench-state.db")
+	for _, p := range []string{scfg.Store.Path, scfg.Store.Path + ".wal", scfg.Store.Path + ".raw", stateDir(&scfg)} {
+		os.RemoveAll(p)
+	}
+	for _, ap := range org.ApprovedProxies {
+		scfg.ApprovedProxies = append(scfg.ApprovedProxies, ap)
+	}
+	st2, err := openStore(&env{stdout: e.stdout, stderr: e.stderr, cfg: &scfg}, false)
+	if err != nil {
+		return nil, err
+	}
+	defer st2.Close()
+	p2, err := newPipeline(ctx, &scfg, st2, io.Discard)
+	if err != nil {
+		return nil, err
+	}
+	heap2 := make(chan struct{})
+	go func() {
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-heap2:
+				return
+			case <-t.C:
+				runtime.ReadMemStats(&ms)
+				r.StateMaxHeap = max(r.StateMaxHeap, ms.HeapAlloc)
+			}
+		}
+	}()
+	stop = progress(e.stderr, &p2.C, r.InputBytes, false)
+	sum2, err := p2.Run(ctx, func(ctx context.Context, h source.Handler) error {
+		return source.ReadFiles(ctx, []string{eve}, source.Options{}, h)
+	})
+	stop()
+	close(heap2)
+	if err != nil {
+		return nil, err
+	}
+	r.StateEPS = sum2.Rate()
+	r.StateVsIngest = r.StateEPS / r.IngestEPS
+	r.StateSightings = sum2.Derived
+	for _, sg := range p2.Stages {
+		if hs, ok := sg.(*hostStage); ok {
+			r.StateHosts = hs.T.Len()
+		}
+	}
+	r.PeakRSSBytes = peakRSS()
 	return r, nil
 }
 
@@ -322,7 +387,10 @@ func printBench(w io.Writer, r *BenchResult) {
 	fmt.Fprintf(w, "workload: %d simulator events (seed 1), %s, GOMAXPROCS=%d\n\n", r.Events, humanBytes(r.InputBytes), r.GOMAXPROCS)
 	fmt.Fprintf(w, "decode only (baseline):   %10.0f events/s  (%.0f events per CPU-second)\n", r.DecodeEPS, r.DecodePerCoreEPS)
 	fmt.Fprintf(w, "ingest decode+store:      %10.0f events/s  = %.2f x decode-only\n", r.IngestEPS, r.IngestVsDecode)
-	fmt.Fprintf(w, "max Go heap during ingest: %s; peak RSS %s; store %s\n\n", humanBytes(int64(r.MaxHeapBytes)), humanBytes(r.PeakRSSBytes), humanBytes(r.StoreBytes))
+	if r.StateEPS > 0 {
+		fmt.Fprintf(w, "ingest + hosts + sightings:%9.0f events/s  = %.2f x ingest  (%d hosts profiled, %d sightings; max heap %s)\n", r.StateEPS, r.StateVsIngest, r.StateHosts, r.StateSightings, humanBytes(int64(r.StateMaxHeap)))
+	}
+	fmt.Fprintf(w, "max Go heap during ingest: %s; peak RSS %s (whole run); store %s\n\n", humanBytes(int64(r.MaxHeapBytes)), humanBytes(r.PeakRSSBytes), humanBytes(r.StoreBytes))
 	fmt.Fprintf(w, "hunts over the last %.0fh of data (median of runs; ratio = latency / time to decode all stored events):\n", r.HuntWindowHours)
 	for _, h := range r.Hunts {
 		fmt.Fprintf(w, "  %-36s %9s  ratio %.4f  result %d\n", h.Name, h.Median.Round(time.Microsecond*100), h.VsDecode, h.Result)
