@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/nethunt/nethunt/internal/hosts"
+	"github.com/nethunt/nethunt/internal/sim"
+)
+
+// TestHostRolesOnSimulator checks the Host Insights roles the issue asks
+// for against the simulator's own description of the organisation (not
+// against nethunt's output): proxies, servers and the benign look-alike.
+func TestHostRolesOnSimulator(t *testing.T) {
+	dir := t.TempDir()
+	eve, cfg := filepath.Join(dir, "eve.json"), filepath.Join(dir, "nethunt.yaml")
+	c := sim.Config{Seed: 7, Hosts: 120, Hours: 6}
+	mustRun(t, "simulate", "--seed", "7", "--hosts", "120", "--hours", "6", "-o", eve, "--config-out", cfg)
+	db := filepath.Join(dir, "x.db")
+	mustRun(t, "--config", cfg, "--db", db, "ingest", "--quiet", eve)
+
+	roles := map[string][]string{}
+	approved := map[string]bool{}
+	out := mustRun(t, "--config", cfg, "--db", db, "hosts", "host.roles:*", "--limit", "0", "--format", "json")
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var s struct {
+			IP       string
+			Roles    []string
+			Approved bool
+		}
+		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
+			t.Fatal(err)
+		}
+		roles[s.IP], approved[s.IP] = s.Roles, s.Approved
+	}
+	org := c.Org()
+	ip := func(s string) string { return strings.Split(s, ":")[0] }
+	want := func(role string, hosts []string) {
+		t.Helper()
+		if len(hosts) == 0 {
+			t.Fatalf("simulator org has no %s", role)
+		}
+		for _, h := range hosts {
+			if !slices.Contains(roles[ip(h)], role) {
+				t.Errorf("%s should have role %q, has %v", h, role, roles[ip(h)])
+			}
+		}
+	}
+	want(hosts.RoleHTTPProxy, org.ApprovedProxies)
+	want(hosts.RoleHTTPProxy, org.ReverseProxies)
+	want(hosts.RoleDNSServer, org.DNSServers)
+	want(hosts.RoleDHCPServer, org.DHCPServers)
+	want(hosts.RoleDomainController, org.DomainControllers)
+	// Printers get the role from print jobs; at night some only see SNMP
+	// polls. Expect it for those the raw data shows printing to.
+	var printing []string
+	for _, p := range org.Printers {
+		if oracle(t, eve, func(m map[string]any) bool {
+			port, _ := m["dest_port"].(float64)
+			return m["dest_ip"] == ip(p) && m["event_type"] == "flow" && (port == 9100 || port == 631 || port == 515)
+		}) > 0 {
+			printing = append(printing, p)
+		}
+	}
+	want(hosts.RolePrinter, printing)
+	for _, p := range org.ApprovedProxies {
+		if !approved[ip(p)] {
+			t.Errorf("approved proxy %s not marked approved", p)
+		}
+	}
+
+	// From the ground truth: the planted internal rogue proxy has the role
+	// and is not approved; the developer workstation serving plain GETs on
+	// 8080 is not a proxy.
+	truth := filepath.Join(dir, "truth.json")
+	mustRun(t, "simulate", "--seed", "7", "--hosts", "120", "--hours", "6", "-o", os.DevNull, "--truth", truth)
+	b, err := os.ReadFile(truth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr struct {
+		Cases []struct {
+			Kind  string
+			Hosts map[string]any
+		}
+	}
+	if err := json.Unmarshal(b, &tr); err != nil {
+		t.Fatal(err)
+	}
+	var rogue, dev string
+	for _, cs := range tr.Cases {
+		switch cs.Kind {
+		case "internal_rogue_http_proxy":
+			rogue, _ = cs.Hosts["proxy"].(string)
+		case "dev_web_server":
+			dev, _ = cs.Hosts["server"].(string)
+		}
+	}
+	if rogue == "" || dev == "" {
+		t.Fatalf("truth lacks the rogue proxy or the dev server: %s", b[:min(len(b), 300)])
+	}
+	if !slices.Contains(roles[ip(rogue)], "http proxy") || approved[ip(rogue)] {
+		t.Errorf("rogue proxy %s: roles %v approved %v", rogue, roles[ip(rogue)], approved[ip(rogue)])
+	}
+	if slices.Contains(roles[ip(dev)], "http proxy") {
+		t.Errorf("dev web server %s must not be a proxy: %v", dev, roles[ip(dev)])
+	}
+	// The hunt the issue names: unapproved HTTP proxies.
+	out = mustRun(t, "--config", cfg, "--db", db, "hosts", `host.roles:"http proxy" AND NOT host.approved:true`, "--format", "json", "--limit", "0")
+	if !strings.Contains(out, `"ip":"`+ip(rogue)+`"`) {
+		t.Errorf("unapproved-proxy hunt misses %s:\n%s", rogue, out)
+	}
+	for _, p := range org.ApprovedProxies {
+		if strings.Contains(out, `"ip":"`+ip(p)+`"`) {
+			t.Errorf("unapproved-proxy hunt lists approved %s", p)
+		}
+	}
+	// A host card answers with evidence for the proxy role.
+	card := mustRun(t, "--config", cfg, "--db", db, "host", ip(rogue), "--format", "json")
+	if !strings.Contains(card, `"name": "http proxy"`) || !strings.Contains(card, `"why"`) {
+		t.Errorf("card of %s lacks the proxy role's evidence:\n%.2000s", rogue, card)
+	}
+}
