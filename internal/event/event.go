@@ -60,6 +60,7 @@ type Event struct {
 	FTP           *FTP      `json:"ftp"`
 	Anomaly       *Anomaly  `json:"anomaly"`
 	Sighting      *Sighting `json:"sighting"`
+	Finding       *Finding  `json:"finding"`
 	SuricataVer   string    `json:"suricata_version"`
 	PayloadLength *int64    `json:"payload_length"`
 }
@@ -315,4 +316,30 @@ type Sighting struct {
 	AssetRole   []string `json:"asset_role"`
 	AssetGroup  []string `json:"asset_group"`
 	TriggerType string   `json:"trigger_event_type"`
+}
+
+// Finding is a detection nethunt derived (event_type "finding"): stored and
+// hunted like any event, e.g. `event_type:finding AND finding.technique:T1090.003`.
+// The escalation decision is explained by Reasons, never a bare score.
+type Finding struct {
+	ID           string   `json:"id"`        // stable: same detection, same id (idempotency key)
+	Detector     string   `json:"detector"`  // e.g. unapproved_http_proxy
+	Kind         string   `json:"kind"`      // what was found, e.g. internal_proxy, tor, domain_fronting
+	Technique    string   `json:"technique"` // MITRE ATT&CK id, e.g. T1090.001
+	Title        string   `json:"title"`
+	Explanation  string   `json:"explanation"`
+	Severity     string   `json:"severity"` // low, medium, high
+	Score        int64    `json:"score"`
+	Decision     string   `json:"decision"` // escalate or review
+	Reasons      []string `json:"reasons"`  // each with its contribution, e.g. "+40 Tor relay contacted"
+	Hosts        []string `json:"hosts"`    // every host involved
+	Clients      []string `json:"clients"`
+	Proxy        string   `json:"proxy"`        // ip[:port] of the proxy or pivot, when there is one
+	Destinations []string `json:"destinations"` // external IPs/domains
+	Domains      []string `json:"domains"`
+	HopCount     int64    `json:"hop_count"`
+	Evidence     []string `json:"evidence"` // references of evidence events: "flow_id:<n>" or "community_id:<id>" or "<event_type>@<timestamp>"
+	FirstSeen    string   `json:"first_seen"`
+	LastSeen     string   `json:"last_seen"`
+	EventCount   int64    `json:"event_count"`
 }

@@ -77,6 +77,43 @@ func init() {
 	ftpFields()
 	anomalyFields()
 	sightingFields()
+	findingFields()
+}
+
+func findingFields() {
+	f := func(name string, t Type, desc string, get func(*event.Finding) any) {
+		add("finding."+name, t, desc, func(e *event.Event) any {
+			if e.Finding == nil {
+				return nil
+			}
+			return get(e.Finding)
+		})
+	}
+	f("id", String, "nethunt: stable finding id (the same detection always gets the same id).", func(x *event.Finding) any { return str(x.ID) })
+	f("detector", String, "nethunt: the detector that raised the finding.", func(x *event.Finding) any { return str(x.Detector) })
+	f("kind", String, "nethunt: what was found (internal_proxy, external_proxy, socks_proxy, tor, tunnel_service, domain_fronting, proxy_chain, cdn_abuse, new_destination, intel_match).", func(x *event.Finding) any { return str(x.Kind) })
+	f("technique", String, "nethunt: MITRE ATT&CK technique, e.g. T1090.001 (internal proxy), T1090.002 (external), T1090.003 (multi-hop), T1090.004 (domain fronting).", func(x *event.Finding) any { return str(x.Technique) })
+	f("title", String, "nethunt: one-line summary.", func(x *event.Finding) any { return str(x.Title) })
+	f("explanation", String, "nethunt: why this was raised, in words.", func(x *event.Finding) any { return str(x.Explanation) })
+	f("severity", String, "nethunt: low, medium or high.", func(x *event.Finding) any { return str(x.Severity) })
+	f("score", Int, "nethunt: escalation score; see finding.reasons for what made it.", func(x *event.Finding) any { return x.Score })
+	f("decision", String, "nethunt: escalate or review, following the playbook.", func(x *event.Finding) any { return str(x.Decision) })
+	f("reasons", Strings, "nethunt: each reason for the decision with its weight.", func(x *event.Finding) any { return strs(x.Reasons) })
+	f("hosts", Strings, "nethunt: every host involved.", func(x *event.Finding) any { return strs(x.Hosts) })
+	f("clients", Strings, "nethunt: internal clients involved.", func(x *event.Finding) any { return strs(x.Clients) })
+	f("proxy", String, "nethunt: the proxy or pivot (ip[:port]).", func(x *event.Finding) any { return str(x.Proxy) })
+	f("destinations", Strings, "nethunt: external destinations (IPs, names).", func(x *event.Finding) any { return strs(x.Destinations) })
+	f("domains", Strings, "nethunt: domain names involved.", func(x *event.Finding) any { return strs(x.Domains) })
+	f("hop_count", Int, "nethunt: proxy hops in a chain.", func(x *event.Finding) any {
+		if x.HopCount == 0 {
+			return nil
+		}
+		return x.HopCount
+	})
+	f("evidence", Strings, "nethunt: references of the evidence events (flow_id:N, community_id:X).", func(x *event.Finding) any { return strs(x.Evidence) })
+	f("first_seen", Time, "nethunt: first evidence.", func(x *event.Finding) any { return parsedTime(x.FirstSeen) })
+	f("last_seen", Time, "nethunt: last evidence.", func(x *event.Finding) any { return parsedTime(x.LastSeen) })
+	f("event_count", Int, "nethunt: number of evidence events.", func(x *event.Finding) any { return x.EventCount })
 }
 
 func sightingFields() {
