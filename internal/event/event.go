@@ -71,6 +71,33 @@ type Enrichment struct {
 	SrcGroups  []string
 	DestGroups []string
 	Tags       []string
+
+	SrcGeo, DestGeo Geo       // when GeoIP databases are configured
+	Intel           []IntelHit // threat-intelligence matches
+	// Name is the event's host name (tls.sni, else quic.sni, else
+	// http.hostname, else the first DNS query name); Domain its registered
+	// domain (public suffix + 1).
+	Name, Domain string
+	CDN          string   // CDN provider when the destination (address or name) is CDN infrastructure
+	Tunnel       string   // tunnelling service (ngrok, trycloudflare, ...) the name belongs to
+	DynDNS       string   // dynamic-DNS provider of the name
+	Tor          string   // dest-relay, src-relay, onion or tor2web
+	ProxyPort    string   // label when dest_port is a well-known proxy port
+	CertTraits   []string // letsencrypt, free_ca, self_signed, short_validity, tor_like, ...
+	HostRandom   bool     // the name's first label looks machine-generated
+}
+
+// Geo is where an address is, from MaxMind-format databases.
+type Geo struct {
+	Country string
+	ASN     uint32
+	ASOrg   string
+}
+
+// IntelHit is one threat-intelligence indicator an event matched.
+type IntelHit struct {
+	Type, Value, Field, Source, Description string
+	Confidence                              int
 }
 
 // Meta carries Suricata's flowbits, which Stamus and ET rules use as tags.

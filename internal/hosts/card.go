@@ -179,7 +179,7 @@ func (t *Table) Get(ip netip.Addr) (Card, bool) {
 // Card copies the host into a Card.
 func (h *Host) Card() Card {
 	c := Card{
-		IP: h.ip.String(), Internal: h.internal, FirstSeen: ts(h.first), LastSeen: ts(h.last), Events: int64(h.events),
+		IP: h.ip.String(), Internal: h.internal, FirstSeen: ts(h.first), LastSeen: ts(h.last), Events: int64(h.nEvents()),
 		Country: h.country, ASN: h.asLabel,
 		Groups: h.groups.list(false, nil), Tags: h.tags.list(false, nil), Sensors: h.sensors.list(false, nil),
 		VLANs: slices.Clone(h.vlans), MACs: h.macs.list(false, nil),
@@ -318,7 +318,7 @@ type Summary struct {
 // Summary copies the host's table row.
 func (h *Host) Summary() Summary {
 	s := Summary{IP: h.ip.String(), Internal: h.internal, Groups: h.groups.values(), Roles: h.roles.names(),
-		Approved: h.approved, FirstSeen: ts(h.first), LastSeen: ts(h.last), Events: int64(h.events)}
+		Approved: h.approved, FirstSeen: ts(h.first), LastSeen: ts(h.last), Events: int64(h.nEvents())}
 	if len(h.hostnames.ents) > 0 {
 		s.Hostname = h.hostnames.ents[0].v
 	}

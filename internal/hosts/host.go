@@ -6,23 +6,25 @@ import "net/netip"
 // Find callback or while the table is otherwise guaranteed not to change;
 // Card and Summary return copies that are safe to keep.
 type Host struct {
-	// Fields used by every event come first, to share cache lines.
-	ip          netip.Addr
-	first, last int64 // unix nanoseconds
-	events      uint64
+	// The first cache line holds what every event reads: the address, the
+	// last time, the identity run and the client/server parts.
+	ip   netip.Addr
+	last int64 // unix nanoseconds
 	// Identity run: consecutive events with the same sensor, groups, tags
-	// and VLAN (idKey) only count idRun here; the counts and last_seen of
-	// those values are brought up to date by flushID (on the next identity
-	// change or before readers read). This spares the identity lists'
-	// memory on almost every event.
+	// and VLAN (idKey) are only counted in idRun; the event count and the
+	// identity lists are brought up to date by flushID (on the next
+	// identity change, or before readers read). This spares the identity
+	// lists' memory on almost every event.
 	idKey    uint64
+	cli      *clientSide
+	srv      *serverSide
 	idRun    uint32
 	internal bool
-	dirty    bool // roles need re-evaluation
-	// Derived by evalRoles.
-	roles     roleSet
-	cli       *clientSide
-	srv       *serverSide
+	dirty    bool    // roles need re-evaluation
+	roles    roleSet // derived by evalRoles
+
+	first     int64  // unix nanoseconds; only read when an event is older than last
+	events    uint64 // events counted, without the pending identity run
 	al        *alertSide
 	proxyMode uint8
 	approved  bool
@@ -49,6 +51,9 @@ type Host struct {
 	asLabel        string // "AS13335 Cloudflare", what peers list
 }
 
+// nEvents is the number of events involving the host.
+func (h *Host) nEvents() uint64 { return h.events + uint64(h.idRun) }
+
 // idIndex remembers which entries the last identity update hit (-1: none).
 type idIndex struct {
 	sensor int16
@@ -66,6 +71,7 @@ func (h *Host) flushID() {
 	// The run's events are the host's latest, so their last time is the
 	// host's (flushID runs before a new identity's event is applied).
 	n, at := h.idRun, h.last
+	h.events += uint64(n)
 	bump := func(s *valueSet, i int16) {
 		if i >= 0 && int(i) < len(s.ents) {
 			e := &s.ents[i]
@@ -83,13 +89,15 @@ func (h *Host) flushID() {
 	h.idRun = 0
 }
 
-// clientSide is what a host does as a client.
+// clientSide is what a host does as a client. Fields are ordered so that
+// a flow record reads adjacent cache lines.
 type clientSide struct {
 	flows, bytesOut, bytesIn, pktsOut, pktsIn, unanswered uint64
-	servers                                               distinct
 
-	protos      valueSet // app protocols used as client
-	ports       valueSet // "tcp/443" contacted
+	protos  valueSet // app protocols used as client
+	ports   valueSet // "tcp/443" contacted
+	servers distinct
+
 	userAgents  valueSet
 	ja3         valueSet
 	ja4         valueSet
@@ -111,14 +119,16 @@ type clientSide struct {
 	dnsReqs     uint64
 }
 
-// serverSide is what a host does as a server.
+// serverSide is what a host does as a server. Fields are ordered so that
+// a flow record reads adjacent cache lines.
 type serverSide struct {
 	flows, bytesOut, bytesIn, pktsOut, pktsIn uint64
-	clients                                   distinct
-	svcKeys                                   []uint32 // proto<<16 | port, parallel to services
-	services                                  []service
 	evid                                      []evidence
 	evPos                                     [numEv]uint8 // 1 + index in evid; 0 = none
+	services                                  []service
+	nsvc                                      int
+	svcKeys                                   [capServices]uint32 // proto<<16 | port, parallel to services
+	clients                                   distinct
 	servicesDropped                           uint32
 	proxyPorts                                []uint16 // ports with inbound proxy evidence
 
@@ -139,8 +149,8 @@ type service struct {
 	flows       uint64
 	bytesIn     uint64 // client to server
 	bytesOut    uint64 // server to client
-	clients     distinct
 	apps        valueSet
+	clients     distinct
 	*svcDetail
 }
 
@@ -247,7 +257,7 @@ func (h *Host) alerts() *alertSide {
 // host's service list is full.
 func (s *serverSide) service(proto uint8, port uint16, now int64) *service {
 	k := uint32(proto)<<16 | uint32(port)
-	for i, x := range s.svcKeys {
+	for i, x := range s.svcKeys[:s.nsvc] {
 		if x == k {
 			sv := &s.services[i]
 			if now > sv.last {
@@ -264,7 +274,8 @@ func (s *serverSide) service(proto uint8, port uint16, now int64) *service {
 		return nil
 	}
 	s.services = append(s.services, service{proto: proto, port: port, first: now, last: now})
-	s.svcKeys = append(s.svcKeys, k)
+	s.svcKeys[s.nsvc] = k
+	s.nsvc++
 	return &s.services[len(s.services)-1]
 }
 

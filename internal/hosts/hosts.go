@@ -244,15 +244,79 @@ func (t *Table) Observe(ev *event.Event) {
 	t.mu.Unlock()
 }
 
-// ObserveBatch observes events in order, taking the lock once.
+// ObserveBatch observes events in order, taking the lock once. It is
+// faster than Observe per event: before observing a window of events it
+// reads the memory of the hosts they involve breadth first (all hosts'
+// first lines, then all their client/server parts, ...), so that the
+// cache misses overlap instead of being paid one after the other.
 func (t *Table) ObserveBatch(evs []*event.Event) {
 	t.mu.Lock()
-	for _, ev := range evs {
-		if ev != nil {
-			t.observe(ev)
+	for i := 0; i < len(evs); i += warmWindow {
+		w := evs[i:min(i+warmWindow, len(evs))]
+		t.warm(w)
+		for _, ev := range w {
+			if ev != nil {
+				t.observe(ev)
+			}
 		}
 	}
 	t.mu.Unlock()
+}
+
+const warmWindow = 16
+
+// sink keeps warm's loads from being optimised away.
+var sink uint64
+
+// warm touches, without changing anything, the memory observe will need
+// for the events' hosts, one level at a time across all of them.
+func (t *Table) warm(evs []*event.Event) {
+	var hs [2 * warmWindow]*Host
+	var as [2 * warmWindow]netip.Addr
+	n := 0
+	for _, ev := range evs {
+		if ev == nil {
+			continue
+		}
+		for _, a := range [2]netip.Addr{ev.SrcIP, ev.DestIP} {
+			if a.Is4() {
+				as[n], hs[n] = a, t.hcache[cacheSlot(a)]
+				n++
+			}
+		}
+	}
+	var s uint64
+	for i := 0; i < n; i++ { // first lines
+		if h := hs[i]; h != nil && h.ip != as[i] {
+			hs[i] = nil
+		}
+	}
+	for i := 0; i < n; i++ { // client / server parts
+		if h := hs[i]; h != nil {
+			if c := h.cli; c != nil {
+				s += c.flows
+			}
+			if v := h.srv; v != nil {
+				s += v.flows
+			}
+		}
+	}
+	for i := 0; i < n; i++ { // what those point to
+		if h := hs[i]; h != nil {
+			if c := h.cli; c != nil && len(c.protos.ents) > 0 {
+				s += uint64(c.protos.ents[0].count)
+			}
+			if v := h.srv; v != nil {
+				if len(v.services) > 0 {
+					s += v.services[0].flows
+				}
+				if len(v.evid) > 0 {
+					s += uint64(v.evid[0].count)
+				}
+			}
+		}
+	}
+	sink += s
 }
 
 // Len returns the number of hosts.

@@ -245,16 +245,18 @@ func (t *Table) touch(a netip.Addr, now int64, ev *event.Event, groups []string,
 		h.idRun++
 	} else {
 		h.flushID()
+		h.events++
 	}
 	if now != 0 {
-		if h.first == 0 || now < h.first {
-			h.first = now
-		}
-		if now > h.last {
+		if now >= h.last {
+			if h.last == 0 {
+				h.first = now // first timed event
+			}
 			h.last = now
+		} else if now < h.first {
+			h.first = now // an event older than the last one (first <= last)
 		}
 	}
-	h.events++
 	if same {
 		return h
 	}

@@ -425,7 +425,12 @@ func (h *Host) code(c *codec) {
 	c.addr(&h.ip)
 	c.varint(&h.first)
 	c.varint(&h.last)
-	c.uvarint(&h.events)
+	if c.enc {
+		n := h.nEvents()
+		c.uvarint(&n)
+	} else {
+		c.uvarint(&h.events)
+	}
 	c.str(&h.country)
 	c.str(&h.asOrg)
 	c.u32(&h.asn)
@@ -491,18 +496,23 @@ func (ss *serverSide) code(c *codec) {
 		}
 	}
 	if !c.enc {
-		ss.svcKeys = nil
+		if n > capServices {
+			c.fail("too many services")
+			return
+		}
+		ss.nsvc = 0
 	}
 	for i := 0; i < n && c.err == nil; i++ {
 		sv := &ss.services[i]
 		sv.code(c)
 		if !c.enc {
 			k := uint32(sv.proto)<<16 | uint32(sv.port)
-			if slices.Contains(ss.svcKeys, k) {
+			if slices.Contains(ss.svcKeys[:ss.nsvc], k) {
 				c.fail("duplicate service")
 				return
 			}
-			ss.svcKeys = append(ss.svcKeys, k)
+			ss.svcKeys[ss.nsvc] = k
+			ss.nsvc++
 		}
 	}
 	c.u32(&ss.servicesDropped)

@@ -97,7 +97,7 @@ func init() {
 	hf("host.internal", B, "Inside the home networks.", func(h *Host) any { return h.internal }, "host.in_home_net", "host_id.in_home_net")
 	hf("host.first_seen", T, "First event involving the host.", func(h *Host) any { return tmAny(h.first) }, "host_id.first_seen")
 	hf("host.last_seen", T, "Last event involving the host.", func(h *Host) any { return tmAny(h.last) }, "host_id.last_seen")
-	hf("host.events", I, "Events involving the host.", func(h *Host) any { return nz(h.events) })
+	hf("host.events", I, "Events involving the host.", func(h *Host) any { return nz(h.nEvents()) })
 	hf("host.groups", SS, "Network groups (configuration network_groups).", func(h *Host) any { return h.groups.strs() }, "host.net_info.agg", "host_id.net_info.agg", "host.net_info")
 	hf("host.tags", SS, "Tags of the host's events (policies).", func(h *Host) any { return h.tags.strs() })
 	hf("host.sensors", SS, "Sensors (EVE host) that saw the host.", func(h *Host) any { return h.sensors.strs() })
