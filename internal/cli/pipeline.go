@@ -29,6 +29,7 @@ func newPipeline(ctx context.Context, cfg *config.Config, st store.Store, log io
 	if err != nil {
 		return nil, err
 	}
+	go en.Run(ctx) // reload intel, GeoIP and reference lists when their files change
 	p := &ingest.Pipeline{Store: st, Enrich: en, BatchSize: cfg.Ingest.BatchSize}
 	var stages []catchUp
 	hs, err := loadHosts(cfg)

@@ -25,6 +25,30 @@ type Config struct {
 	NetworkGroups   []NetGroup `yaml:"network_groups"`
 	ApprovedProxies []string   `yaml:"approved_proxies"`
 	Sightings       Sightings  `yaml:"sightings"`
+
+	GeoIP       GeoIP         `yaml:"geoip"`
+	Intel       []IntelSource `yaml:"intel"`
+	IntelPoll   Duration      `yaml:"intel_poll"`
+	ReflistsDir string        `yaml:"reflists_dir"` // overrides/extends the built-in reference lists
+	TorRelays   string        `yaml:"tor_relays"`   // file of Tor relay addresses
+}
+
+// GeoIP names MaxMind-format databases (docs/enrichment.md).
+type GeoIP struct {
+	City  string `yaml:"city"` // City or Country database
+	ASN   string `yaml:"asn"`
+	Cache *int   `yaml:"cache"`
+}
+
+// IntelSource is one threat-intelligence file (docs/enrichment.md).
+type IntelSource struct {
+	Path        string `yaml:"path"`
+	Format      string `yaml:"format"` // auto, list, csv, stix, misp
+	Type        string `yaml:"type"`   // force the indicator type of a list
+	Name        string `yaml:"name"`
+	Allow       bool   `yaml:"allow"`  // an allow-list: suppresses hits
+	ToIDS       bool   `yaml:"to_ids"` // MISP: only attributes flagged to_ids
+	Observables *bool  `yaml:"observables"`
 }
 
 // Sightings configures first-seen tracking (docs/sightings.md).

@@ -59,6 +59,7 @@ func init() {
 	add("src_group", Strings, "nethunt: network group(s) of src_ip from the configuration.", func(e *event.Event) any { return strs(e.Enrich.SrcGroups) })
 	add("dest_group", Strings, "nethunt: network group(s) of dest_ip from the configuration.", func(e *event.Event) any { return strs(e.Enrich.DestGroups) })
 	add("tags", Strings, "nethunt: tags set by policies (relevant, informational, ...).", func(e *event.Event) any { return strs(e.Enrich.Tags) })
+	enrichmentFields()
 	pseudo("ip", IP, "Pseudo-field: matches src_ip or dest_ip.", "src_ip", "dest_ip")
 	pseudo("port", Int, "Pseudo-field: matches src_port or dest_port.", "src_port", "dest_port")
 
@@ -78,6 +79,54 @@ func init() {
 	anomalyFields()
 	sightingFields()
 	findingFields()
+}
+
+// enrichmentFields are nethunt's additions (docs/enrichment.md); absent
+// unless the enrichment applies (no GeoIP configured: no country).
+func enrichmentFields() {
+	geo := func(side string, get func(*event.Event) event.Geo) {
+		add(side+"_country", String, "nethunt: ISO country code of "+side+"_ip (GeoIP).", func(e *event.Event) any { return str(get(e).Country) })
+		add(side+"_asn", Int, "nethunt: autonomous system number of "+side+"_ip (GeoIP ASN).", func(e *event.Event) any {
+			if n := get(e).ASN; n != 0 {
+				return int64(n)
+			}
+			return nil
+		})
+		add(side+"_as_org", String, "nethunt: autonomous system organisation of "+side+"_ip.", func(e *event.Event) any { return str(get(e).ASOrg) })
+	}
+	geo("src", func(e *event.Event) event.Geo { return e.Enrich.SrcGeo })
+	geo("dest", func(e *event.Event) event.Geo { return e.Enrich.DestGeo })
+	hits := func(name, desc string, get func(event.IntelHit) string) {
+		add("intel."+name, Strings, desc, func(e *event.Event) any {
+			if len(e.Enrich.Intel) == 0 {
+				return nil
+			}
+			out := make([]string, 0, len(e.Enrich.Intel))
+			for _, h := range e.Enrich.Intel {
+				if v := get(h); v != "" {
+					out = append(out, v)
+				}
+			}
+			return strs(out)
+		})
+	}
+	hits("type", "nethunt: threat-intel indicator types matched (ip, cidr, domain, url, ja3, ja4, cert-sha1, user-agent, file hashes).", func(h event.IntelHit) string { return h.Type })
+	hits("value", "nethunt: threat-intel indicators matched.", func(h event.IntelHit) string { return h.Value })
+	hits("source", "nethunt: intel sources (feed names) that matched.", func(h event.IntelHit) string { return h.Source })
+	hits("field", "nethunt: event fields that matched an indicator.", func(h event.IntelHit) string { return h.Field })
+	add("domain", String, "nethunt: registered domain (public suffix + 1) of the event's name: TLS/QUIC SNI, HTTP host or DNS query.", func(e *event.Event) any { return str(e.Enrich.Domain) })
+	add("cdn", String, "nethunt: CDN provider when the destination address or name is CDN infrastructure.", func(e *event.Event) any { return str(e.Enrich.CDN) })
+	add("tunnel", String, "nethunt: tunnelling service (ngrok, trycloudflare, localtunnel, ...) of the event's name.", func(e *event.Event) any { return str(e.Enrich.Tunnel) })
+	add("dyndns", String, "nethunt: dynamic-DNS provider of the event's name.", func(e *event.Event) any { return str(e.Enrich.DynDNS) })
+	add("tor", String, "nethunt: Tor context: dest-relay, src-relay (from tor_relays), onion or tor2web (name).", func(e *event.Event) any { return str(e.Enrich.Tor) })
+	add("proxy_port", String, "nethunt: label when dest_port is a well-known proxy port (squid, socks, tor, ...).", func(e *event.Event) any { return str(e.Enrich.ProxyPort) })
+	add("host_random", Bool, "nethunt: the first label of the event's name looks machine-generated.", func(e *event.Event) any {
+		if !e.Enrich.HostRandom {
+			return nil
+		}
+		return true
+	})
+	add("tls.cert_traits", Strings, "nethunt: certificate traits: letsencrypt, free-ca, self-signed, short-validity, expired, tor-like, ...", func(e *event.Event) any { return strs(e.Enrich.CertTraits) })
 }
 
 func findingFields() {

@@ -229,12 +229,16 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// common lists the columns every table starts with: the top-level EVE
-// fields (no dot in the name) that nearly every event carries.
+// commonFields start every table: what nearly every EVE record carries.
+// Everything else is added when a table first sees it (DuckDB pays per
+// cell, NULL or not, so a table holds only what its events use).
+var commonFields = map[string]bool{"timestamp": true, "event_type": true, "src_ip": true, "dest_ip": true,
+	"src_port": true, "dest_port": true, "proto": true, "flow_id": true}
+
 func common() []int {
 	var out []int
 	for i, c := range sqlschema.Columns() {
-		if !strings.Contains(c.Field.Name, ".") {
+		if commonFields[c.Field.Name] {
 			out = append(out, i)
 		}
 	}
