@@ -72,7 +72,7 @@ type Enrichment struct {
 	DestGroups []string
 	Tags       []string
 
-	SrcGeo, DestGeo Geo       // when GeoIP databases are configured
+	SrcGeo, DestGeo Geo        // when GeoIP databases are configured
 	Intel           []IntelHit // threat-intelligence matches
 	// Name is the event's host name (tls.sni, else quic.sni, else
 	// http.hostname, else the first DNS query name); Domain its registered

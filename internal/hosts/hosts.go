@@ -24,7 +24,9 @@
 package hosts
 
 import (
+	"fmt"
 	"net/netip"
+	"strings"
 	"sync"
 
 	"github.com/nethunt/nethunt/internal/event"
@@ -466,4 +468,23 @@ func cacheSlot(a netip.Addr) int {
 		}
 	}
 	return int((x * 0x9e3779b97f4a7c15) >> (64 - hcacheBits))
+}
+
+// ParseApproved parses approved_proxies entries: "ip:port", "[v6]:port" or
+// a bare address (every port).
+func ParseApproved(list []string) ([]ApprovedProxy, error) {
+	var out []ApprovedProxy
+	for _, s := range list {
+		s = strings.TrimSpace(s)
+		if ap, err := netip.ParseAddrPort(s); err == nil {
+			out = append(out, ApprovedProxy{Addr: ap.Addr(), Port: int(ap.Port())})
+			continue
+		}
+		a, err := netip.ParseAddr(strings.Trim(s, "[]"))
+		if err != nil {
+			return nil, fmt.Errorf("approved proxy %q: want ip, ip:port or [ipv6]:port", s)
+		}
+		out = append(out, ApprovedProxy{Addr: a})
+	}
+	return out, nil
 }
