@@ -95,13 +95,17 @@ Examples:
 			p.Rejects = rej
 			var shown int
 			var mu sync.Mutex
+			clear := "" // erase the progress line first, on a terminal
+			if f, ok := e.stderr.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
+				clear = "\r\033[K"
+			}
 			p.OnReject = func(r ingest.Reject) {
 				mu.Lock()
 				defer mu.Unlock()
 				if shown < 10 {
-					fmt.Fprintf(e.stderr, "\r\033[K%s:%d: rejected: %s %s\n", r.Source, r.Line, r.Reason, r.Detail)
+					fmt.Fprintf(e.stderr, "%s%s:%d: rejected: %s %s\n", clear, r.Source, r.Line, r.Reason, r.Detail)
 				} else if shown == 10 {
-					fmt.Fprintf(e.stderr, "\r\033[K(further rejects only counted; all are in %s)\n", e.cfg.Ingest.Rejects)
+					fmt.Fprintf(e.stderr, "%s(further rejects only counted; all are in %s)\n", clear, e.cfg.Ingest.Rejects)
 				}
 				shown++
 			}

@@ -169,11 +169,24 @@ func (t *Table) Get(ip netip.Addr) (Card, bool) {
 	t.settle()
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	h := t.hosts[normAddr(ip)]
+	h := t.lookupRO(normAddr(ip))
 	if h == nil {
 		return Card{}, false
 	}
 	return h.Card(), true
+}
+
+// Roles returns the roles of the host at ip (nil when it has none) without
+// building a card: cheap enough to call per event (sightings' asset roles).
+func (t *Table) Roles(ip netip.Addr) ([]string, bool) {
+	t.settle()
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	h := t.lookupRO(normAddr(ip))
+	if h == nil {
+		return nil, false
+	}
+	return h.roles.names(), true
 }
 
 // Card copies the host into a Card.

@@ -368,6 +368,14 @@ func trackable(a netip.Addr) bool {
 	return true
 }
 
+// lookupRO is lookup for readers (no cache update: they hold the read lock).
+func (t *Table) lookupRO(a netip.Addr) *Host {
+	if h := t.hcache[cacheSlot(a)]; h != nil && h.ip == a {
+		return h
+	}
+	return t.hosts[a]
+}
+
 // lookup returns the existing profile of a (normalised) or nil.
 func (t *Table) lookup(a netip.Addr) *Host {
 	slot := &t.hcache[cacheSlot(a)]

@@ -79,12 +79,15 @@ func alSet(h *Host, get func(*alertSide) *valueSet) any {
 var roleNameCache sync.Map // roleSet -> []string
 
 func rolesOf(h *Host) any {
+	if h.roles == 0 {
+		return nil
+	}
 	if v, ok := roleNameCache.Load(h.roles); ok {
 		return v
 	}
 	names := h.roles.names()
 	if names == nil {
-		names = []string{RoleUnclassified}
+		return nil // no role: NOT host.roles:* (Stamus "unclassified"), host.roles_count:0
 	}
 	roleNameCache.Store(h.roles, names)
 	return names
@@ -111,7 +114,7 @@ func init() {
 	hf("host.country", S, "Country of an external host (Options.Geo).", func(h *Host) any { return strAny(h.country) })
 	hf("host.asn", S, "Autonomous system of an external host, \"AS<n> <org>\" (Options.Geo).", func(h *Host) any { return strAny(h.asLabel) })
 	// roles
-	hf("host.roles", SS, "Roles: http proxy, socks proxy, dns server, dhcp, domain controller, printer, mail server, web server, ntp server, ssh server, file server, vpn; \"unclassified\" when none.",
+	hf("host.roles", SS, "Roles: http proxy, socks proxy, dns server, dhcp, domain controller, printer, mail server, web server, ntp server, ssh server, file server, vpn (absent when none: NOT host.roles:* finds unclassified hosts).",
 		rolesOf, "host.roles.name", "host_id.roles.name", "host.role")
 	hf("host.approved", B, "Listed in approved_proxies, with every port it proxies on approved (false for every other host).", func(h *Host) any { return h.approved })
 	hf("host.proxy.mode", S, "forward or reverse, for hosts with the http proxy role.", func(h *Host) any { return strAny(modeNames[h.proxyMode]) })
@@ -220,6 +223,7 @@ func init() {
 	})
 	hf("host.smtp.helo", SS, "SMTP HELO names sent.", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.helo }) })
 	hf("host.dhcp.vendor", SS, "DHCP vendor class identifiers.", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.dhcpVendor }) })
+	hf("host.unclassified", B, "True for hosts without a role (Stamus \"unclassified\").", func(h *Host) any { return h.roles == 0 })
 	// peers and traffic
 	hf("host.clients", I, "Distinct clients served (exact up to 256, then estimated).", func(h *Host) any {
 		if h.srv == nil {

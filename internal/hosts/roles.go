@@ -21,8 +21,8 @@ const (
 	RoleSSHServer        = "ssh server"
 	RoleFileServer       = "file server"
 	RoleVPN              = "vpn"
-	// RoleUnclassified is what host.roles holds for a host without a role
-	// (Stamus semantics).
+	// RoleUnclassified is Stamus's name for a host without a role; in
+	// queries it is host.unclassified:true (or NOT host.roles:*).
 	RoleUnclassified = "unclassified"
 )
 
