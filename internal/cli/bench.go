@@ -221,29 +221,13 @@ func runBench(ctx context.Context, e *env, dir string, events int64, runs int) (
 		return nil, err
 	}
 	p := &ingest.Pipeline{Store: st, Enrich: en, BatchSize: cfg.Ingest.BatchSize}
-	heapDone := make(chan struct{})
-	go func() {
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		var ms runtime.MemStats
-		for {
-			select {
-			case <-heapDone:
-				return
-			case <-t.C:
-				runtime.ReadMemStats(&ms)
-				if ms.HeapAlloc > r.MaxHeapBytes {
-					r.MaxHeapBytes = ms.HeapAlloc
-				}
-			}
-		}
-	}()
+	heapDone := watchHeap(&r.MaxHeapBytes)
 	stop := progress(e.stderr, &p.C, r.InputBytes, false)
 	sum, err := p.Run(ctx, func(ctx context.Context, h source.Handler) error {
 		return source.ReadFiles(ctx, []string{eve}, source.Options{}, h)
 	})
 	stop()
-	close(heapDone)
+	heapDone()
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -336,27 +320,13 @@ func runBench(ctx context.Context, e *env, dir string, events int64, runs int) (
 	if err != nil {
 		return nil, err
 	}
-	heap2 := make(chan struct{})
-	go func() {
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		var ms runtime.MemStats
-		for {
-			select {
-			case <-heap2:
-				return
-			case <-t.C:
-				runtime.ReadMemStats(&ms)
-				r.StateMaxHeap = max(r.StateMaxHeap, ms.HeapAlloc)
-			}
-		}
-	}()
+	heap2 := watchHeap(&r.StateMaxHeap)
 	stop = progress(e.stderr, &p2.C, r.InputBytes, false)
 	sum2, err := p2.Run(ctx, func(ctx context.Context, h source.Handler) error {
 		return source.ReadFiles(ctx, []string{eve}, source.Options{}, h)
 	})
 	stop()
-	close(heap2)
+	heap2()
 	if err != nil {
 		return nil, err
 	}
@@ -411,4 +381,29 @@ func peakRSS() int64 {
 		return 0
 	}
 	return ru.Maxrss * 1024
+}
+
+// watchHeap samples the Go heap every 100 ms into *max until stopped, to
+// show that ingest memory stays bounded.
+func watchHeap(max *uint64) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				runtime.ReadMemStats(&ms)
+				if ms.HeapAlloc > *max {
+					*max = ms.HeapAlloc
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/nethunt/nethunt/internal/atomicfile"
 	"github.com/nethunt/nethunt/internal/config"
 	"github.com/nethunt/nethunt/internal/event"
 	"github.com/nethunt/nethunt/internal/hosts"
@@ -70,31 +71,11 @@ func (h *hostStage) Process(batch []*event.Event) []*event.Event {
 }
 
 func (h *hostStage) Snapshot(seq int64) error {
-	if err := os.MkdirAll(filepath.Dir(h.path), 0o755); err != nil {
-		return err
-	}
-	tmp := h.path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	err = h.T.Save(w, seq)
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Write(h.path, func(w io.Writer) error { return h.T.Save(w, seq) }); err != nil {
 		return fmt.Errorf("host insights snapshot: %w", err)
 	}
 	h.seq = seq
-	return os.Rename(tmp, h.path)
+	return nil
 }
 
 // currentHosts returns the host table as of the store's last batch: the

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nethunt/nethunt/internal/domain"
+	"github.com/nethunt/nethunt/internal/enrich"
 	"github.com/nethunt/nethunt/internal/event"
 	"github.com/nethunt/nethunt/internal/intel"
 	"github.com/nethunt/nethunt/internal/reflist"
@@ -28,20 +29,8 @@ type enrichment struct {
 	HostRandom bool
 }
 
-// host is the event's main DNS name: SNI, QUIC SNI, HTTP host, first query.
-func host(ev *event.Event) string {
-	switch {
-	case ev.TLS != nil && ev.TLS.SNI != "":
-		return ev.TLS.SNI
-	case ev.QUIC != nil && ev.QUIC.SNI != "":
-		return ev.QUIC.SNI
-	case ev.HTTP != nil && ev.HTTP.Hostname != "":
-		return ev.HTTP.Hostname
-	case ev.DNS != nil && len(ev.DNS.Names) > 0:
-		return ev.DNS.Names[0]
-	}
-	return ""
-}
+// host is the event's main DNS name, as the enrich stage picks it.
+var host = enrich.Name
 
 // enrich is the per-event sequence docs/enrichment.md recommends.
 func enrich(set *intel.Set, l *reflist.Lists, ev *event.Event, en *enrichment, hits []intel.Hit) []intel.Hit {

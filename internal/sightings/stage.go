@@ -8,9 +8,9 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"time"
 
+	"github.com/nethunt/nethunt/internal/atomicfile"
 	"github.com/nethunt/nethunt/internal/event"
 )
 
@@ -102,34 +102,19 @@ func (s *Stage) Snapshot(seq int64) error {
 	if s.T == nil {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(s.Path), 0o755); err != nil {
-		return err
-	}
-	tmp := s.Path + ".tmp"
-	f, err := os.Create(tmp)
+	err := atomicfile.Write(s.Path, func(w io.Writer) error {
+		var head [len(stageMagic) + 16]byte
+		copy(head[:], stageMagic)
+		binary.LittleEndian.PutUint64(head[len(stageMagic):], uint64(seq))
+		binary.LittleEndian.PutUint64(head[len(stageMagic)+8:], uint64(s.start.UnixNano()))
+		if _, err := w.Write(head[:]); err != nil {
+			return err
+		}
+		return s.T.WriteSnapshot(w)
+	})
 	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	var head [len(stageMagic) + 16]byte
-	copy(head[:], stageMagic)
-	binary.LittleEndian.PutUint64(head[len(stageMagic):], uint64(seq))
-	binary.LittleEndian.PutUint64(head[len(stageMagic)+8:], uint64(s.start.UnixNano()))
-	w.Write(head[:])
-	err = s.T.WriteSnapshot(w)
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("sightings snapshot: %w", err)
 	}
 	s.seq = seq
-	return os.Rename(tmp, s.Path)
+	return nil
 }
