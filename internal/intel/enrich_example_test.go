@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/nethunt/nethunt/internal/domain"
-	"github.com/nethunt/nethunt/internal/enrich"
+	nhenrich "github.com/nethunt/nethunt/internal/enrich"
 	"github.com/nethunt/nethunt/internal/event"
 	"github.com/nethunt/nethunt/internal/intel"
 	"github.com/nethunt/nethunt/internal/reflist"
@@ -30,7 +30,7 @@ type enrichment struct {
 }
 
 // host is the event's main DNS name, as the enrich stage picks it.
-var host = enrich.Name
+var host = nhenrich.Name
 
 // enrich is the per-event sequence docs/enrichment.md recommends.
 func enrich(set *intel.Set, l *reflist.Lists, ev *event.Event, en *enrichment, hits []intel.Hit) []intel.Hit {
