@@ -59,6 +59,10 @@ type BenchResult struct {
 	StateHosts     int     `json:"state_hosts_profiled"`
 	StateSightings int64   `json:"state_sightings"`
 	StateMaxHeap   uint64  `json:"max_heap_bytes_with_state"`
+	// Events per CPU-second (all threads, Go and DuckDB): robust to other
+	// load on the machine, and what more cores would scale.
+	IngestPerCPUSecond float64 `json:"ingest_events_per_cpu_s"`
+	StatePerCPUSecond  float64 `json:"ingest_with_state_events_per_cpu_s"`
 	// BenchState: skip the third phase.
 	SkipState bool `json:"-"`
 }
@@ -222,6 +226,7 @@ func runBench(ctx context.Context, e *env, dir string, events int64, runs int) (
 	}
 	p := &ingest.Pipeline{Store: st, Enrich: en, BatchSize: cfg.Ingest.BatchSize}
 	heapDone := watchHeap(&r.MaxHeapBytes)
+	cpuIn := cpuTime()
 	stop := progress(e.stderr, &p.C, r.InputBytes, false)
 	sum, err := p.Run(ctx, func(ctx context.Context, h source.Handler) error {
 		return source.ReadFiles(ctx, []string{eve}, source.Options{}, h)
@@ -234,6 +239,9 @@ func runBench(ctx context.Context, e *env, dir string, events int64, runs int) (
 	}
 	r.IngestElapsed = sum.Elapsed
 	r.IngestEPS = sum.Rate()
+	if c := cpuTime() - cpuIn; c > 0 {
+		r.IngestPerCPUSecond = float64(sum.Events) / c.Seconds()
+	}
 	r.IngestVsDecode = r.IngestEPS / r.DecodeEPS
 	if sum.Events != decoded {
 		st.Close()
@@ -321,6 +329,7 @@ func runBench(ctx context.Context, e *env, dir string, events int64, runs int) (
 		return nil, err
 	}
 	heap2 := watchHeap(&r.StateMaxHeap)
+	cpuSt := cpuTime()
 	stop = progress(e.stderr, &p2.C, r.InputBytes, false)
 	sum2, err := p2.Run(ctx, func(ctx context.Context, h source.Handler) error {
 		return source.ReadFiles(ctx, []string{eve}, source.Options{}, h)
@@ -331,6 +340,9 @@ func runBench(ctx context.Context, e *env, dir string, events int64, runs int) (
 		return nil, err
 	}
 	r.StateEPS = sum2.Rate()
+	if c := cpuTime() - cpuSt; c > 0 {
+		r.StatePerCPUSecond = float64(sum2.Events) / c.Seconds()
+	}
 	r.StateVsIngest = r.StateEPS / r.IngestEPS
 	r.StateSightings = sum2.Derived
 	for _, sg := range p2.Stages {
@@ -356,9 +368,9 @@ func (decodeOnly) EndOfFile(string, source.FileID, int64) {}
 func printBench(w io.Writer, r *BenchResult) {
 	fmt.Fprintf(w, "workload: %d simulator events (seed 1), %s, GOMAXPROCS=%d\n\n", r.Events, humanBytes(r.InputBytes), r.GOMAXPROCS)
 	fmt.Fprintf(w, "decode only (baseline):   %10.0f events/s  (%.0f events per CPU-second)\n", r.DecodeEPS, r.DecodePerCoreEPS)
-	fmt.Fprintf(w, "ingest decode+store:      %10.0f events/s  = %.2f x decode-only\n", r.IngestEPS, r.IngestVsDecode)
+	fmt.Fprintf(w, "ingest decode+store:      %10.0f events/s  = %.2f x decode-only  (%.0f events per CPU-second)\n", r.IngestEPS, r.IngestVsDecode, r.IngestPerCPUSecond)
 	if r.StateEPS > 0 {
-		fmt.Fprintf(w, "ingest + hosts + sightings:%9.0f events/s  = %.2f x ingest  (%d hosts profiled, %d sightings; max heap %s)\n", r.StateEPS, r.StateVsIngest, r.StateHosts, r.StateSightings, humanBytes(int64(r.StateMaxHeap)))
+		fmt.Fprintf(w, "ingest + hosts + sightings:%9.0f events/s  = %.2f x ingest  (%.0f per CPU-s; %d hosts profiled, %d sightings; max heap %s)\n", r.StateEPS, r.StateVsIngest, r.StatePerCPUSecond, r.StateHosts, r.StateSightings, humanBytes(int64(r.StateMaxHeap)))
 	}
 	fmt.Fprintf(w, "max Go heap during ingest: %s; peak RSS %s (whole run); store %s\n\n", humanBytes(int64(r.MaxHeapBytes)), humanBytes(r.PeakRSSBytes), humanBytes(r.StoreBytes))
 	fmt.Fprintf(w, "hunts over the last %.0fh of data (median of runs; ratio = latency / time to decode all stored events):\n", r.HuntWindowHours)

@@ -51,6 +51,12 @@ type Host struct {
 	asLabel        string // "AS13335 Cloudflare", what peers list
 }
 
+// setGeo records where the host is.
+func (h *Host) setGeo(country string, asn uint32, org string) {
+	h.country, h.asn, h.asOrg = cut(country, 64), asn, cut(org, 128)
+	h.asLabel = asLabel(h.asn, h.asOrg)
+}
+
 // nEvents is the number of events involving the host.
 func (h *Host) nEvents() uint64 { return h.events + uint64(h.idRun) }
 

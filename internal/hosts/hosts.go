@@ -103,9 +103,10 @@ type Options struct {
 	// hosts always are. 0 means DefaultMaxHosts; negative means no bound.
 	MaxHosts int
 	// Geo, when set, is asked once per new external host for its country
-	// (ISO code) and autonomous system; hosts then list the countries and
-	// ASNs of the peers they talk to. It is the hook for geoip.DB.Lookup
-	// until events carry geo enrichment themselves.
+	// (ISO code) and autonomous system, when the event that brings the host
+	// carries no geo enrichment (event.Enrichment.SrcGeo/DestGeo, which is
+	// used first). Hosts list the countries and ASNs of the servers they
+	// talk to.
 	Geo func(netip.Addr) (country string, asn uint32, asOrg string)
 }
 
@@ -390,7 +391,10 @@ func (t *Table) lookup(a netip.Addr) *Host {
 }
 
 // host returns the profile of a, creating it unless the table is full.
-func (t *Table) host(a netip.Addr, now int64) *Host {
+func (t *Table) host(a netip.Addr, now int64) *Host { return t.hostGeo(a, now, nil) }
+
+// hostGeo is host with the event's geo enrichment for a new host.
+func (t *Table) hostGeo(a netip.Addr, now int64, geo *event.Geo) *Host {
 	a = normAddr(a)
 	slot := &t.hcache[cacheSlot(a)]
 	if h := *slot; h != nil && h.ip == a {
@@ -409,10 +413,11 @@ func (t *Table) host(a netip.Addr, now int64) *Host {
 		return nil
 	}
 	h := &Host{ip: a, first: now, last: now, internal: in, idIdx: noID}
-	if !in && t.opt.Geo != nil {
-		h.country, h.asn, h.asOrg = t.opt.Geo(a)
-		h.country, h.asOrg = cut(h.country, 64), cut(h.asOrg, 128)
-		h.asLabel = asLabel(h.asn, h.asOrg)
+	switch {
+	case geo != nil && (geo.Country != "" || geo.ASN != 0):
+		h.setGeo(geo.Country, geo.ASN, geo.ASOrg)
+	case !in && t.opt.Geo != nil:
+		h.setGeo(t.opt.Geo(a))
 	}
 	t.hosts[a] = h
 	*slot = h

@@ -124,6 +124,7 @@ type obs struct {
 	c, s         *Host // client and server host (nil when absent or refused)
 	cIP, sIP     netip.Addr
 	cPort, sPort int64
+	cGeo, sGeo   *event.Geo // the event's geo enrichment of each side
 }
 
 func (t *Table) observe(ev *event.Event) {
@@ -137,21 +138,23 @@ func (t *Table) observe(ev *event.Event) {
 	if srcIsServer(ev) {
 		o.cIP, o.sIP, o.cPort, o.sPort = ev.DestIP, ev.SrcIP, ev.DestPort, ev.SrcPort
 		cg, sg = ev.Enrich.DestGroups, ev.Enrich.SrcGroups
+		o.cGeo, o.sGeo = &ev.Enrich.DestGeo, &ev.Enrich.SrcGeo
 	} else {
 		o.cIP, o.sIP, o.cPort, o.sPort = ev.SrcIP, ev.DestIP, ev.SrcPort, ev.DestPort
 		cg, sg = ev.Enrich.SrcGroups, ev.Enrich.DestGroups
+		o.cGeo, o.sGeo = &ev.Enrich.SrcGeo, &ev.Enrich.DestGeo
 	}
 	o.cIP, o.sIP = normAddr(o.cIP), normAddr(o.sIP)
 	var sensor uint64
 	if ev.Host != "" {
 		sensor = strHash(ev.Host)
 	}
-	o.c = t.touch(o.cIP, now, ev, cg, identityKey(sensor, cg, ev.Enrich.Tags, ev.Vlan))
+	o.c = t.touch(o.cIP, now, ev, cg, identityKey(sensor, cg, ev.Enrich.Tags, ev.Vlan), o.cGeo)
 	if o.sIP == o.cIP {
 		o.s = o.c // one event, one count
 	}
 	if o.s == nil {
-		o.s = t.touch(o.sIP, now, ev, sg, identityKey(sensor, sg, ev.Enrich.Tags, ev.Vlan))
+		o.s = t.touch(o.sIP, now, ev, sg, identityKey(sensor, sg, ev.Enrich.Tags, ev.Vlan), o.sGeo)
 	}
 	switch ev.EventType {
 	case "flow":
@@ -229,11 +232,11 @@ func identityKey(sensor uint64, groups, tags []string, vlan []int64) uint64 {
 }
 
 // touch updates the common attributes of the host at a.
-func (t *Table) touch(a netip.Addr, now int64, ev *event.Event, groups []string, idk uint64) *Host {
+func (t *Table) touch(a netip.Addr, now int64, ev *event.Event, groups []string, idk uint64, geo *event.Geo) *Host {
 	if !a.IsValid() {
 		return nil
 	}
-	h := t.host(a, now)
+	h := t.hostGeo(a, now, geo)
 	if h == nil {
 		return nil
 	}
@@ -354,13 +357,19 @@ func (o *obs) flow() {
 		if proto != protoICMP && proto != protoOther {
 			cs.ports.add(o.t.portName(proto, o.sPort), now, capClientPorts, topK)
 		}
-		if s := o.s; s != nil {
-			if s.country != "" {
-				cs.countries.add(s.country, now, capGeo, keepFirst)
-			}
-			if s.asLabel != "" {
+		// Where the servers are: the event's geo enrichment, else what
+		// Options.Geo said of the server host.
+		if g := o.sGeo; g.Country != "" || g.ASN != 0 {
+			cs.countries.add(g.Country, now, capGeo, keepFirst)
+			if s := o.s; s != nil && g.ASN != 0 {
+				if s.asn != g.ASN {
+					s.setGeo(g.Country, g.ASN, g.ASOrg)
+				}
 				cs.asns.add(s.asLabel, now, capGeo, keepFirst)
 			}
+		} else if s := o.s; s != nil && o.t.opt.Geo != nil {
+			cs.countries.add(s.country, now, capGeo, keepFirst)
+			cs.asns.add(s.asLabel, now, capGeo, keepFirst)
 		}
 	}
 	s := o.s
