@@ -9,22 +9,30 @@ import (
 	"text/tabwriter"
 
 	"github.com/nethunt/nethunt/internal/fields"
+	"github.com/nethunt/nethunt/internal/hosts"
 )
 
 func init() {
 	var format, prefix string
+	var hostFields bool
 	register(&command{
-		name: "fields", args: "[--prefix tls.] [--format table|json|markdown]",
+		name: "fields", args: "[--prefix tls.] [--hosts] [--format table|json|markdown]",
 		short: "List every huntable field with its type and description",
 		long: `The field registry is the single source of field names for the decoder, the
-query language and the store. Names are Suricata's dotted EVE names.`,
+query language and the store. Names are Suricata's dotted EVE names.
+--hosts lists the host.* fields of Host Insights ('nethunt hosts QUERY').`,
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&format, "format", "table", "table, json or markdown")
 			fs.StringVar(&prefix, "prefix", "", "only fields whose name starts with this")
+			fs.BoolVar(&hostFields, "hosts", false, "list the host.* fields of Host Insights instead")
 		},
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 			var list []*fields.Field
-			for _, f := range fields.All() {
+			all := fields.All()
+			if hostFields {
+				all = hosts.Fields()
+			}
+			for _, f := range all {
 				if strings.HasPrefix(f.Name, prefix) {
 					list = append(list, f)
 				}
