@@ -353,7 +353,7 @@ func (t *Table) List() []Summary {
 	t.settle()
 	t.mu.RLock()
 	hs := make([]*Host, 0, len(t.hosts))
-	for _, h := range t.hosts {
+	for _, h := range t.all {
 		hs = append(hs, h)
 	}
 	slices.SortFunc(hs, func(a, b *Host) int { return a.ip.Compare(b.ip) })

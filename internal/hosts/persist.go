@@ -56,7 +56,7 @@ func (t *Table) Save(w io.Writer, seq int64) error {
 	c.bool(&t.sawDNSRequest)
 	n := uint64(len(t.hosts))
 	c.uvarint(&n)
-	for _, h := range t.hosts {
+	for _, h := range t.all {
 		h.code(c)
 	}
 	c.raw([]byte(snapTrailer))
@@ -92,7 +92,8 @@ func (t *Table) Load(r io.Reader) (seq int64, err error) {
 	c.uvarint(&refused)
 	c.bool(&sawDNS)
 	n := c.length(1 << 30)
-	hosts := make(map[netip.Addr]*Host, min(n, 1<<20))
+	hosts := make(map[netip.Addr]*Host, min(n, 1<<16))
+	var all []*Host
 	for i := 0; i < n && c.err == nil; i++ {
 		h := new(Host)
 		h.code(c)
@@ -104,6 +105,7 @@ func (t *Table) Load(r io.Reader) (seq int64, err error) {
 			return 0, c.fail("bad or duplicate host address")
 		}
 		hosts[h.ip] = h
+		all = append(all, h)
 	}
 	if c.err == nil && !c.expect(snapTrailer) {
 		return 0, c.fail("missing trailer")
@@ -118,9 +120,9 @@ func (t *Table) Load(r io.Reader) (seq int64, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.reset()
-	t.hosts = hosts
+	t.hosts, t.all = hosts, all
 	t.events, t.refused, t.sawDNSRequest = events, refused, sawDNS
-	for _, h := range hosts {
+	for _, h := range all {
 		h.internal = t.internal(h.ip)
 		h.idIdx = noID
 		h.asLabel = asLabel(h.asn, h.asOrg)
@@ -135,6 +137,7 @@ func (t *Table) Reset() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.hosts = make(map[netip.Addr]*Host)
+	t.all = nil
 	t.events, t.refused = 0, 0
 	t.reset()
 }

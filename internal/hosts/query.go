@@ -17,7 +17,10 @@ import (
 var (
 	hostFields  []*fields.Field
 	hostGetters []func(*Host) any
-	hostByName  = map[string]*fields.Field{}
+	// hostSets is set for fields that are one valueSet: Find fills their
+	// row slot from a reused buffer instead of allocating per host.
+	hostSets   []func(*Host) *valueSet
+	hostByName = map[string]*fields.Field{}
 )
 
 func hf(name string, t fields.Type, desc string, get func(*Host) any, aliases ...string) {
@@ -27,10 +30,22 @@ func hf(name string, t fields.Type, desc string, get func(*Host) any, aliases ..
 	}
 	hostFields = append(hostFields, f)
 	hostGetters = append(hostGetters, get)
+	hostSets = append(hostSets, nil)
 	hostByName[name] = f
 	for _, a := range aliases {
 		hostByName[a] = f
 	}
+}
+
+// hfSet registers a list field that is one valueSet of the host.
+func hfSet(name, desc string, set func(*Host) *valueSet, aliases ...string) {
+	hf(name, fields.Strings, desc, func(h *Host) any {
+		if vs := set(h); vs != nil {
+			return vs.strs()
+		}
+		return nil
+	}, aliases...)
+	hostSets[len(hostSets)-1] = set
 }
 
 func nz(n uint64) any { return int64(n) }
@@ -55,25 +70,25 @@ func svcStrings(h *Host, get func(*service) *valueSet) any {
 	return out
 }
 
-func cliSet(h *Host, get func(*clientSide) *valueSet) any {
+func cliSet(h *Host, get func(*clientSide) *valueSet) *valueSet {
 	if h.cli == nil {
 		return nil
 	}
-	return get(h.cli).strs()
+	return get(h.cli)
 }
 
-func srvSet(h *Host, get func(*serverSide) *valueSet) any {
+func srvSet(h *Host, get func(*serverSide) *valueSet) *valueSet {
 	if h.srv == nil {
 		return nil
 	}
-	return get(h.srv).strs()
+	return get(h.srv)
 }
 
-func alSet(h *Host, get func(*alertSide) *valueSet) any {
+func alSet(h *Host, get func(*alertSide) *valueSet) *valueSet {
 	if h.al == nil {
 		return nil
 	}
-	return get(h.al).strs()
+	return get(h.al)
 }
 
 var roleNameCache sync.Map // roleSet -> []string
@@ -101,16 +116,16 @@ func init() {
 	hf("host.first_seen", T, "First event involving the host.", func(h *Host) any { return tmAny(h.first) }, "host_id.first_seen")
 	hf("host.last_seen", T, "Last event involving the host.", func(h *Host) any { return tmAny(h.last) }, "host_id.last_seen")
 	hf("host.events", I, "Events involving the host.", func(h *Host) any { return nz(h.nEvents()) })
-	hf("host.groups", SS, "Network groups (configuration network_groups).", func(h *Host) any { return h.groups.strs() }, "host.net_info.agg", "host_id.net_info.agg", "host.net_info")
-	hf("host.tags", SS, "Tags of the host's events (policies).", func(h *Host) any { return h.tags.strs() })
-	hf("host.sensors", SS, "Sensors (EVE host) that saw the host.", func(h *Host) any { return h.sensors.strs() })
+	hfSet("host.groups", "Network groups (configuration network_groups).", func(h *Host) *valueSet { return &h.groups }, "host.net_info.agg", "host_id.net_info.agg", "host.net_info")
+	hfSet("host.tags", "Tags of the host's events (policies).", func(h *Host) *valueSet { return &h.tags })
+	hfSet("host.sensors", "Sensors (EVE host) that saw the host.", func(h *Host) *valueSet { return &h.sensors })
 	hf("host.vlans", IS, "VLAN ids the host was seen on.", func(h *Host) any {
 		if len(h.vlans) == 0 {
 			return nil
 		}
 		return h.vlans[:len(h.vlans):len(h.vlans)]
 	})
-	hf("host.macs", SS, "MAC addresses (DHCP client_mac).", func(h *Host) any { return h.macs.strs() })
+	hfSet("host.macs", "MAC addresses (DHCP client_mac).", func(h *Host) *valueSet { return &h.macs })
 	hf("host.country", S, "Country of an external host (Options.Geo).", func(h *Host) any { return strAny(h.country) })
 	hf("host.asn", S, "Autonomous system of an external host, \"AS<n> <org>\" (Options.Geo).", func(h *Host) any { return strAny(h.asLabel) })
 	// roles
@@ -128,8 +143,8 @@ func init() {
 		}
 		return out
 	})
-	hf("host.proxy.targets", SS, "Names asked through the host as a proxy (CONNECT / absolute URI), top.", func(h *Host) any { return srvSet(h, func(s *serverSide) *valueSet { return &s.proxyTargets }) })
-	hf("host.proxy.forwarded", SS, "Names the host received from clients and then asked for itself.", func(h *Host) any { return srvSet(h, func(s *serverSide) *valueSet { return &s.forwarded }) })
+	hfSet("host.proxy.targets", "Names asked through the host as a proxy (CONNECT / absolute URI), top.", func(h *Host) *valueSet { return srvSet(h, func(s *serverSide) *valueSet { return &s.proxyTargets }) })
+	hfSet("host.proxy.forwarded", "Names the host received from clients and then asked for itself.", func(h *Host) *valueSet { return srvSet(h, func(s *serverSide) *valueSet { return &s.forwarded }) })
 	hf("host.evidence", SS, "Kinds of role evidence seen (e.g. http.connect_accepted, dns.response).", func(h *Host) any {
 		if h.srv == nil || len(h.srv.evid) == 0 {
 			return nil
@@ -141,12 +156,12 @@ func init() {
 		return out
 	})
 	// names and users
-	hf("host.hostnames", SS, "Names of the host: DNS answers, TLS SNI and HTTP Host served, DHCP hostname, Kerberos machine account, NTLMSSP host.",
-		func(h *Host) any { return h.hostnames.strs() }, "host.hostname", "host.hostname.host", "host_id.hostname.host")
-	hf("host.domains", SS, "AD domains / Kerberos realms (lower case).", func(h *Host) any { return h.domains.strs() })
-	hf("host.usernames", SS, "Users seen on the host as a client: krb5 cname, smb ntlmssp user, FTP USER, HTTP Basic / Proxy-Authorization user.",
-		func(h *Host) any { return h.usernames.strs() }, "host.username", "host.username.user", "host_id.username.user")
-	hf("host.mail_from", SS, "SMTP MAIL FROM addresses sent, top.", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.mailFrom }) })
+	hfSet("host.hostnames", "Names of the host: DNS answers, TLS SNI and HTTP Host served, DHCP hostname, Kerberos machine account, NTLMSSP host.",
+		func(h *Host) *valueSet { return &h.hostnames }, "host.hostname", "host.hostname.host", "host_id.hostname.host")
+	hfSet("host.domains", "AD domains / Kerberos realms (lower case).", func(h *Host) *valueSet { return &h.domains })
+	hfSet("host.usernames", "Users seen on the host as a client: krb5 cname, smb ntlmssp user, FTP USER, HTTP Basic / Proxy-Authorization user.",
+		func(h *Host) *valueSet { return &h.usernames }, "host.username", "host.username.user", "host_id.username.user")
+	hfSet("host.mail_from", "SMTP MAIL FROM addresses sent, top.", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.mailFrom }) })
 	// services
 	hf("host.services.port", IS, "Ports the host answers on.", func(h *Host) any {
 		if h.srv == nil || len(h.srv.services) == 0 {
@@ -194,35 +209,35 @@ func init() {
 	hf("host.services.names", SS, "Names clients asked the host for (TLS SNI, HTTP Host) per service.", func(h *Host) any {
 		return svcStrings(h, func(s *service) *valueSet { return &s.detail().names })
 	})
-	hf("host.tls.ja3s", SS, "JA3S of the host's TLS server hellos.", func(h *Host) any { return srvSet(h, func(s *serverSide) *valueSet { return &s.ja3s }) }, "host_id.tls.ja3s.hash")
-	hf("host.http.status", SS, "HTTP status codes the host answered (as text, e.g. \"407\").", func(h *Host) any { return srvSet(h, func(s *serverSide) *valueSet { return &s.httpStatus }) })
+	hfSet("host.tls.ja3s", "JA3S of the host's TLS server hellos.", func(h *Host) *valueSet { return srvSet(h, func(s *serverSide) *valueSet { return &s.ja3s }) }, "host_id.tls.ja3s.hash")
+	hfSet("host.http.status", "HTTP status codes the host answered (as text, e.g. \"407\").", func(h *Host) *valueSet { return srvSet(h, func(s *serverSide) *valueSet { return &s.httpStatus }) })
 	// client activity and fingerprints
-	hf("host.client_service", SS, "Application protocols used as a client.", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.protos }) },
+	hfSet("host.client_service", "Application protocols used as a client.", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.protos }) },
 		"host.client_service.name", "host_id.client_service.name")
-	hf("host.client.ports", SS, "Ports contacted as a client, as proto/port (\"tcp/443\"), top.", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.ports }) })
-	hf("host.http.user_agent", SS, "HTTP User-Agents sent (and QUIC UA).", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.userAgents }) },
+	hfSet("host.client.ports", "Ports contacted as a client, as proto/port (\"tcp/443\"), top.", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.ports }) })
+	hfSet("host.http.user_agent", "HTTP User-Agents sent (and QUIC UA).", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.userAgents }) },
 		"host.http.user_agent.agent", "host_id.http.user_agent.agent")
-	hf("host.tls.ja3", SS, "JA3 hashes of the host's TLS / QUIC client hellos.", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.ja3 }) },
+	hfSet("host.tls.ja3", "JA3 hashes of the host's TLS / QUIC client hellos.", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.ja3 }) },
 		"host.tls.ja3.hash", "host_id.tls.ja3.hash")
-	hf("host.tls.ja4", SS, "JA4 of the host's TLS / QUIC client hellos.", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.ja4 }) },
+	hfSet("host.tls.ja4", "JA4 of the host's TLS / QUIC client hellos.", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.ja4 }) },
 		"host.tls.ja4.hash", "host_id.tls.ja4.hash")
-	hf("host.ssh.client", SS, "SSH client software.", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.sshClient }) },
+	hfSet("host.ssh.client", "SSH client software.", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.sshClient }) },
 		"host.ssh.client.software_version", "host_id.ssh.client.software_version")
-	hf("host.ssh.hassh", SS, "HASSH of the host's SSH client.", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.hassh }) })
-	hf("host.dns.queries", SS, "DNS names asked, top.", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.dnsQueries }) })
-	hf("host.http.hosts", SS, "HTTP Host names asked as a client, top.", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.httpHosts }) })
-	hf("host.tls.sni", SS, "TLS / QUIC server names asked as a client, top.", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.sni }) })
-	hf("host.tls.versions", SS, "TLS versions negotiated as a client.", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.tlsVersions }) })
-	hf("host.smb.shares", SS, "SMB shares accessed, top.", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.smbShares }) })
-	hf("host.krb5.services", SS, "Kerberos service names (sname) asked, top.", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.krbServices }) })
+	hfSet("host.ssh.hassh", "HASSH of the host's SSH client.", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.hassh }) })
+	hfSet("host.dns.queries", "DNS names asked, top.", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.dnsQueries }) })
+	hfSet("host.http.hosts", "HTTP Host names asked as a client, top.", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.httpHosts }) })
+	hfSet("host.tls.sni", "TLS / QUIC server names asked as a client, top.", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.sni }) })
+	hfSet("host.tls.versions", "TLS versions negotiated as a client.", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.tlsVersions }) })
+	hfSet("host.smb.shares", "SMB shares accessed, top.", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.smbShares }) })
+	hfSet("host.krb5.services", "Kerberos service names (sname) asked, top.", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.krbServices }) })
 	hf("host.krb5.weak_tickets", I, "Kerberos answers with weak (RC4/DES) encryption received.", func(h *Host) any {
 		if h.cli == nil {
 			return nil
 		}
 		return nz(h.cli.krbWeak)
 	})
-	hf("host.smtp.helo", SS, "SMTP HELO names sent.", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.helo }) })
-	hf("host.dhcp.vendor", SS, "DHCP vendor class identifiers.", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.dhcpVendor }) })
+	hfSet("host.smtp.helo", "SMTP HELO names sent.", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.helo }) })
+	hfSet("host.dhcp.vendor", "DHCP vendor class identifiers.", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.dhcpVendor }) })
 	hf("host.unclassified", B, "True for hosts without a role (Stamus \"unclassified\").", func(h *Host) any { return h.roles == 0 })
 	// peers and traffic
 	hf("host.clients", I, "Distinct clients served (exact up to 256, then estimated).", func(h *Host) any {
@@ -275,8 +290,8 @@ func init() {
 		}
 		return nz(n)
 	})
-	hf("host.countries", SS, "Countries of the servers contacted (Options.Geo).", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.countries }) })
-	hf("host.asns", SS, "Autonomous systems of the servers contacted (Options.Geo).", func(h *Host) any { return cliSet(h, func(c *clientSide) *valueSet { return &c.asns }) })
+	hfSet("host.countries", "Countries of the servers contacted (Options.Geo).", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.countries }) })
+	hfSet("host.asns", "Autonomous systems of the servers contacted (Options.Geo).", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.asns }) })
 	hf("host.files.sent", I, "Files sent (fileinfo).", func(h *Host) any { return nz(h.filesSent) })
 	hf("host.files.received", I, "Files received (fileinfo).", func(h *Host) any { return nz(h.filesRecv) })
 	// alerts
@@ -295,18 +310,18 @@ func init() {
 			return nz(h.al.bySev[sev])
 		})
 	}
-	hf("host.alerts.signatures", SS, "Alert signatures, top.", func(h *Host) any { return alSet(h, func(a *alertSide) *valueSet { return &a.signatures }) })
+	hfSet("host.alerts.signatures", "Alert signatures, top.", func(h *Host) *valueSet { return alSet(h, func(a *alertSide) *valueSet { return &a.signatures }) })
 	hf("host.alerts.signature_ids", IS, "Alert signature ids, top.", func(h *Host) any {
 		if h.al == nil || len(h.al.sids) == 0 {
 			return nil
 		}
 		return slices.Clone(h.al.sids)
 	})
-	hf("host.alerts.categories", SS, "Alert categories.", func(h *Host) any { return alSet(h, func(a *alertSide) *valueSet { return &a.categories }) })
-	hf("host.alerts.mitre", SS, "MITRE technique ids from alert metadata.", func(h *Host) any { return alSet(h, func(a *alertSide) *valueSet { return &a.mitre }) })
+	hfSet("host.alerts.categories", "Alert categories.", func(h *Host) *valueSet { return alSet(h, func(a *alertSide) *valueSet { return &a.categories }) })
+	hfSet("host.alerts.mitre", "MITRE technique ids from alert metadata.", func(h *Host) *valueSet { return alSet(h, func(a *alertSide) *valueSet { return &a.mitre }) })
 	hf("host.anomalies", I, "Anomaly events involving the host.", func(h *Host) any { return nz(h.anomalies) })
-	hf("host.sightings", SS, "Sightings on the host, \"key: value\".", func(h *Host) any { return h.sightings.strs() })
-	hf("host.flowbits", SS, "Flowbits set on the host's flows.", func(h *Host) any { return h.flowbits.strs() })
+	hfSet("host.sightings", "Sightings on the host, \"key: value\".", func(h *Host) *valueSet { return &h.sightings })
+	hfSet("host.flowbits", "Flowbits set on the host's flows.", func(h *Host) *valueSet { return &h.flowbits })
 	// counts (Stamus *_count)
 	for _, c := range countFields {
 		c := c
@@ -522,8 +537,22 @@ func (t *Table) Find(m *match.Matcher, fn func(*Host) bool) error {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	row := make([]any, len(hostGetters))
-	for _, h := range t.hosts {
+	bufs := make([][]string, len(hostGetters))
+	for _, h := range t.all {
 		for _, i := range idx {
+			if set := hostSets[i]; set != nil {
+				// The row only lives for this Match: reuse a buffer.
+				row[i] = nil
+				if vs := set(h); vs != nil && len(vs.ents) > 0 {
+					b := bufs[i][:0]
+					for j := range vs.ents {
+						b = append(b, vs.ents[j].v)
+					}
+					bufs[i] = b
+					row[i] = b
+				}
+				continue
+			}
 			row[i] = hostGetters[i](h)
 		}
 		if m.Match(row) && !fn(h) {

@@ -1,0 +1,225 @@
+package hosts
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/nethunt/nethunt/internal/event"
+)
+
+func cardsJSON(t *testing.T, tb *Table) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, s := range tb.List() {
+		c, ok := tb.Get(netip.MustParseAddr(s.IP))
+		if !ok {
+			t.Fatalf("listed host %s has no card", s.IP)
+		}
+		b, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[s.IP] = string(b)
+	}
+	return out
+}
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	r := loadSim(t)
+	var buf bytes.Buffer
+	if err := r.table.Save(&buf, 42); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("snapshot of %d hosts: %d bytes", r.table.Len(), buf.Len())
+	snap := buf.Bytes()
+	back := New(r.opt)
+	seq, err := back.Load(bytes.NewReader(snap))
+	if err != nil || seq != 42 {
+		t.Fatalf("Load: seq %d, %v", seq, err)
+	}
+	want, got := cardsJSON(t, r.table), cardsJSON(t, back)
+	if len(want) != len(got) {
+		t.Fatalf("%d hosts after load, want %d", len(got), len(want))
+	}
+	diffs := 0
+	for ip, w := range want {
+		if got[ip] != w {
+			diffs++
+			if diffs <= 3 {
+				t.Errorf("card of %s differs after load:\n got %.600s\nwant %.600s", ip, got[ip], w)
+			}
+		}
+	}
+	if st, bst := r.table.Stats(), back.Stats(); st != bst {
+		t.Errorf("stats %+v after load, want %+v", bst, st)
+	}
+
+	// Both tables go on identically (hashes, runs and indexes rebuilt).
+	more := r.evs[len(r.evs)-20000:]
+	a, b := New(r.opt), New(r.opt)
+	if _, err := a.Load(bytes.NewReader(snap)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Load(bytes.NewReader(snap)); err != nil {
+		t.Fatal(err)
+	}
+	a.ObserveBatch(more)
+	var again bytes.Buffer
+	if err := b.Save(&again, 43); err != nil {
+		t.Fatal(err)
+	}
+	c := New(r.opt)
+	if _, err := c.Load(&again); err != nil {
+		t.Fatal(err)
+	}
+	c.ObserveBatch(more)
+	ja, jc := cardsJSON(t, a), cardsJSON(t, c)
+	for ip, w := range ja {
+		if jc[ip] != w {
+			t.Errorf("after more events, %s differs between a loaded table and a reloaded one", ip)
+			break
+		}
+	}
+
+	// Damaged snapshots are errors, never panics, and leave the table as
+	// it was.
+	before := back.Len()
+	for _, n := range []int{0, 5, 20, len(snap) / 3, len(snap) / 2, len(snap) - 5} {
+		if _, err := back.Load(bytes.NewReader(snap[:n])); err == nil {
+			t.Errorf("truncated snapshot (%d of %d bytes) loaded", n, len(snap))
+		}
+	}
+	// Flipped bytes inside the content of a smaller snapshot: re-compress
+	// a damaged payload so that gzip's checksum does not hide the
+	// decoder's own checks.
+	small := New(r.opt)
+	small.ObserveBatch(r.evs[:20000])
+	var sb bytes.Buffer
+	if err := small.Save(&sb, 1); err != nil {
+		t.Fatal(err)
+	}
+	zr, _ := gzip.NewReader(&sb)
+	content, _ := io.ReadAll(zr)
+	for i := 0; i < 300; i++ {
+		d := bytes.Clone(content)
+		pos := (i*7919 + 13) % len(d)
+		d[pos] ^= byte(1 + i%255)
+		var z bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
+		zw.Write(d)
+		zw.Close()
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Fatalf("Load panicked on a damaged snapshot (byte %d): %v", pos, p)
+				}
+			}()
+			tb := New(r.opt)
+			if _, err := tb.Load(&z); err == nil {
+				// Some flips are harmless (a count, a time); the table
+				// must still work.
+				tb.ObserveBatch(more[:100])
+				tb.List()
+			} else if !errors.Is(err, ErrSnapshot) {
+				t.Errorf("damaged snapshot: error %v is not ErrSnapshot", err)
+			}
+		}()
+	}
+	if back.Len() != before {
+		t.Errorf("failed loads changed the table")
+	}
+	// Another version is refused with a clear error.
+	d := bytes.Clone(content)
+	d[len(snapMagic)] = 99
+	var z bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
+	zw.Write(d)
+	zw.Close()
+	if _, err := New(r.opt).Load(&z); err == nil || !errors.Is(err, ErrSnapshot) {
+		t.Errorf("other version: %v", err)
+	}
+}
+
+// TestRebuildEqualsIncremental: a table rebuilt by observing the events
+// in order (after Reset) equals the one built incrementally.
+func TestRebuildEqualsIncremental(t *testing.T) {
+	r := loadSim(t)
+	evs := r.evs[:60000]
+	a := New(r.opt)
+	for i := 0; i < len(evs); i += 777 {
+		a.ObserveBatch(evs[i:min(i+777, len(evs))])
+		if i%7 == 0 {
+			a.List() // readers in between settle pending state
+		}
+	}
+	b := New(r.opt)
+	b.ObserveBatch(evs[:100])
+	b.Reset()
+	for _, ev := range evs {
+		b.Observe(ev)
+	}
+	ja, jb := cardsJSON(t, a), cardsJSON(t, b)
+	if len(ja) != len(jb) {
+		t.Fatalf("%d vs %d hosts", len(ja), len(jb))
+	}
+	for ip, w := range ja {
+		if jb[ip] != w {
+			t.Fatalf("%s differs:\n%.800s\n%.800s", ip, w, jb[ip])
+		}
+	}
+}
+
+func TestParseApproved(t *testing.T) {
+	got, err := ParseApproved([]string{"10.0.0.1:3128", "[2001:db8::1]:8080", "10.0.0.2", " 2001:db8::2 "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ApprovedProxy{{netip.MustParseAddr("10.0.0.1"), 3128}, {netip.MustParseAddr("2001:db8::1"), 8080},
+		{netip.MustParseAddr("10.0.0.2"), 0}, {netip.MustParseAddr("2001:db8::2"), 0}}
+	if len(got) != len(want) {
+		t.Fatalf("%v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("%d: %v, want %v", i, got[i], want[i])
+		}
+	}
+	if _, err := ParseApproved([]string{"proxy.example:3128"}); err == nil {
+		t.Errorf("a name was accepted")
+	}
+}
+
+// TestApprovalPorts: approval covers the ports listed; a listed proxy
+// that starts proxying on another port is no longer approved.
+func TestApprovalPorts(t *testing.T) {
+	px := netip.MustParseAddr("10.1.1.1")
+	mk := func(approved []ApprovedProxy, ports ...int64) Card {
+		tb := New(Options{Approved: approved})
+		for i, p := range ports {
+			st := int64(200)
+			tb.Observe(&event.Event{Time: time.Unix(1700000000+int64(i), 0), EventType: "http", FlowID: uint64(i + 1),
+				SrcIP: netip.MustParseAddr("10.2.2.2"), DestIP: px, SrcPort: 50000, DestPort: p, Proto: "TCP",
+				HTTP: &event.HTTP{Method: "CONNECT", URL: "example.com:443", Hostname: "example.com", Status: &st}})
+		}
+		c, _ := tb.Get(px)
+		return c
+	}
+	if c := mk([]ApprovedProxy{{px, 3128}}, 3128); !c.Approved || role(c, RoleHTTPProxy) == nil {
+		t.Errorf("approved on its port: %+v", c.Roles)
+	}
+	if c := mk([]ApprovedProxy{{px, 3128}}, 3128, 8888); c.Approved {
+		t.Errorf("approved although it proxies on 8888 too")
+	}
+	if c := mk([]ApprovedProxy{{px, 0}}, 3128, 8888); !c.Approved {
+		t.Errorf("port 0 approves every port")
+	}
+	if c := mk(nil, 3128); c.Approved || *role(c, RoleHTTPProxy).Approved {
+		t.Errorf("unlisted proxy approved")
+	}
+}
