@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Count is a distinct count that is exact up to a cap and estimated past it.
@@ -374,12 +376,12 @@ func WriteSummaries(w io.Writer, rows []Summary) error {
 		if r.Internal {
 			in = "int"
 		}
-		gh := strings.Join(r.Groups, ",")
+		gh := printable(strings.Join(r.Groups, ","))
 		if r.Hostname != "" {
 			if gh != "" {
 				gh += " "
 			}
-			gh += r.Hostname
+			gh += printable(r.Hostname)
 		}
 		roles := strings.Join(r.Roles, ",")
 		if r.Approved {
@@ -438,6 +440,33 @@ func (c Count) String() string {
 	return "~" + strconv.FormatInt(c.N, 10)
 }
 
+// printable escapes control characters and invalid UTF-8 (values are
+// attacker controlled: no terminal escape sequences reach the screen).
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case unicode.IsControl(r):
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // vl renders a value list on one line: up to max values, with counts for
 // top lists and sources for hostnames.
 func vl(l ValueList, max int) string {
@@ -453,7 +482,7 @@ func vl(l ValueList, max int) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(strconv.Quote(v.Value)[1 : len(strconv.Quote(v.Value))-1])
+		b.WriteString(printable(v.Value))
 		switch {
 		case len(v.Sources) > 0:
 			b.WriteString(" (" + strings.Join(v.Sources, ",") + ")")
@@ -482,7 +511,7 @@ func WriteCard(w io.Writer, c Card) error {
 	}
 	title := c.IP
 	if len(c.Names.Hostnames.Values) > 0 {
-		title += "  " + c.Names.Hostnames.Values[0].Value
+		title += "  " + printable(c.Names.Hostnames.Values[0].Value)
 	}
 	p.printf("Host %s  (%s)\n", title, scope)
 	p.printf("  first seen %s   last seen %s   events %d\n", fullTime(c.FirstSeen), fullTime(c.LastSeen), c.Events)
@@ -543,10 +572,10 @@ func WriteCard(w io.Writer, c Card) error {
 			p.printf("\n")
 		}
 		if len(r.Targets) > 0 {
-			p.printf("    asked through it: %s\n", strings.Join(r.Targets, ", "))
+			p.printf("    asked through it: %s\n", printable(strings.Join(r.Targets, ", ")))
 		}
 		if len(r.Forwarded) > 0 {
-			p.printf("    forwarded (both legs seen): %s\n", strings.Join(r.Forwarded, ", "))
+			p.printf("    forwarded (both legs seen): %s\n", printable(strings.Join(r.Forwarded, ", ")))
 		}
 	}
 
@@ -619,7 +648,7 @@ func WriteCard(w io.Writer, c Card) error {
 			if i == 8 {
 				break
 			}
-			p.printf("  %6d× [%d] %s\n", s.Count, s.ID, s.Value)
+			p.printf("  %6d× [%d] %s\n", s.Count, s.ID, printable(s.Value))
 		}
 		if len(a.MITRE.Values) > 0 {
 			p.printf("  mitre: %s\n", vl(a.MITRE, 10))

@@ -235,3 +235,23 @@ func TestCorpus(t *testing.T) {
 	}
 	t.Logf("%d events, %d hosts, %d oracle checks", len(lines), tb.Len(), checked)
 }
+
+// TestDocsListFields keeps docs/host-insights.md in step with the field
+// registry: every host.* field and every role is documented.
+func TestDocsListFields(t *testing.T) {
+	b, err := os.ReadFile("../../docs/host-insights.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, f := range Fields() {
+		if !strings.Contains(doc, "`"+f.Name+"`") {
+			t.Errorf("docs/host-insights.md does not document %s", f.Name)
+		}
+	}
+	for _, r := range RoleNames() {
+		if !strings.Contains(doc, "| `"+r+"`") {
+			t.Errorf("docs/host-insights.md has no rule row for role %q", r)
+		}
+	}
+}

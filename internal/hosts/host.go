@@ -1,6 +1,9 @@
 package hosts
 
-import "net/netip"
+import (
+	"net/netip"
+	"slices"
+)
 
 // Host is one IP address's profile. Its methods may only be used inside a
 // Find callback or while the table is otherwise guaranteed not to change;
@@ -93,6 +96,21 @@ func (h *Host) flushID() {
 		bump(&h.tags, i)
 	}
 	h.idRun = 0
+}
+
+// runCopy returns a copy of s with n more hits (at time at) on the
+// entries at idx, as flushID would apply them.
+func (s *valueSet) runCopy(idx []int16, n uint32, at int64) *valueSet {
+	cp := *s
+	cp.ents = slices.Clone(s.ents)
+	for _, i := range idx {
+		if i >= 0 && int(i) < len(cp.ents) {
+			e := &cp.ents[i]
+			e.count += n
+			e.last = max(e.last, at)
+		}
+	}
+	return &cp
 }
 
 // clientSide is what a host does as a client. Fields are ordered so that

@@ -41,6 +41,11 @@ func (t *Table) Save(w io.Writer, seq int64) error {
 	t.settle()
 	t.mu.RLock()
 	defer t.mu.RUnlock()
+	return t.saveLocked(w, seq)
+}
+
+// saveLocked writes the snapshot; the caller holds a lock.
+func (t *Table) saveLocked(w io.Writer, seq int64) error {
 	zw, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
 	if err != nil {
 		return err
@@ -437,7 +442,14 @@ func (h *Host) code(c *codec) {
 	c.str(&h.country)
 	c.str(&h.asOrg)
 	c.u32(&h.asn)
-	for _, s := range []*valueSet{&h.groups, &h.tags, &h.sensors, &h.hostnames, &h.domains, &h.usernames, &h.macs, &h.flowbits, &h.sightings, &h.anomalyType} {
+	groups, tags, sensors := &h.groups, &h.tags, &h.sensors
+	if c.enc && h.idRun > 0 {
+		// A pending identity run (Observe after the last settle): write
+		// the lists as flushID would leave them, without changing h.
+		groups, tags, sensors = h.groups.runCopy(h.idIdx.groups[:], h.idRun, h.last),
+			h.tags.runCopy(h.idIdx.tags[:], h.idRun, h.last), h.sensors.runCopy([]int16{h.idIdx.sensor}, h.idRun, h.last)
+	}
+	for _, s := range []*valueSet{groups, tags, sensors, &h.hostnames, &h.domains, &h.usernames, &h.macs, &h.flowbits, &h.sightings, &h.anomalyType} {
 		s.code(c)
 	}
 	nv := c.length(capVLANs, len(h.vlans))

@@ -126,8 +126,8 @@ func init() {
 		return h.vlans[:len(h.vlans):len(h.vlans)]
 	})
 	hfSet("host.macs", "MAC addresses (DHCP client_mac).", func(h *Host) *valueSet { return &h.macs })
-	hf("host.country", S, "Country of an external host (Options.Geo).", func(h *Host) any { return strAny(h.country) })
-	hf("host.asn", S, "Autonomous system of an external host, \"AS<n> <org>\" (Options.Geo).", func(h *Host) any { return strAny(h.asLabel) })
+	hf("host.country", S, "Country of an external host (event geo enrichment, else Options.Geo).", func(h *Host) any { return strAny(h.country) })
+	hf("host.asn", S, "Autonomous system of an external host, \"AS<n> <org>\" (event geo enrichment, else Options.Geo).", func(h *Host) any { return strAny(h.asLabel) })
 	// roles
 	hf("host.roles", SS, "Roles: http proxy, socks proxy, dns server, dhcp, domain controller, printer, mail server, web server, ntp server, ssh server, file server, vpn (absent when none: NOT host.roles:* finds unclassified hosts).",
 		rolesOf, "host.roles.name", "host_id.roles.name", "host.role")
@@ -290,8 +290,8 @@ func init() {
 		}
 		return nz(n)
 	})
-	hfSet("host.countries", "Countries of the servers contacted (Options.Geo).", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.countries }) })
-	hfSet("host.asns", "Autonomous systems of the servers contacted (Options.Geo).", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.asns }) })
+	hfSet("host.countries", "Countries of the servers contacted (geo enrichment).", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.countries }) })
+	hfSet("host.asns", "Autonomous systems of the servers contacted (geo enrichment).", func(h *Host) *valueSet { return cliSet(h, func(c *clientSide) *valueSet { return &c.asns }) })
 	hf("host.files.sent", I, "Files sent (fileinfo).", func(h *Host) any { return nz(h.filesSent) })
 	hf("host.files.received", I, "Files received (fileinfo).", func(h *Host) any { return nz(h.filesRecv) })
 	// alerts

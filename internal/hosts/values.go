@@ -1,6 +1,7 @@
 package hosts
 
 import (
+	"cmp"
 	"hash/maphash"
 	"math"
 	"math/bits"
@@ -387,9 +388,28 @@ func (s *valueSet) listIDs(top bool, srcNames []string, ids []int64) ValueList {
 	if len(s.ents) == 0 {
 		return out
 	}
-	out.Values = make([]Value, len(s.ents))
+	// Order entry indices on their raw fields, then build the values.
+	ents := make([]entry, len(s.ents))
+	order := make([]int, len(s.ents))
 	for i := range s.ents {
-		e := s.entry(i)
+		ents[i], order[i] = s.entry(i), i
+	}
+	if top {
+		slices.SortStableFunc(order, func(a, b int) int {
+			if ca, cb := ents[a].count, ents[b].count; ca != cb {
+				if ca > cb {
+					return -1
+				}
+				return 1
+			}
+			return strings.Compare(ents[a].v, ents[b].v)
+		})
+	} else {
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(ents[a].first, ents[b].first) })
+	}
+	out.Values = make([]Value, len(order))
+	for k, i := range order {
+		e := &ents[i]
 		val := Value{Value: e.v, FirstSeen: ts(e.first), LastSeen: ts(e.last), Count: int64(e.count)}
 		if i < len(ids) {
 			val.ID = ids[i]
@@ -401,20 +421,7 @@ func (s *valueSet) listIDs(top bool, srcNames []string, ids []int64) ValueList {
 				}
 			}
 		}
-		out.Values[i] = val
-	}
-	if top {
-		slices.SortStableFunc(out.Values, func(a, b Value) int {
-			if a.Count != b.Count {
-				if a.Count > b.Count {
-					return -1
-				}
-				return 1
-			}
-			return strings.Compare(a.Value, b.Value)
-		})
-	} else {
-		slices.SortStableFunc(out.Values, func(a, b Value) int { return a.FirstSeen.Compare(b.FirstSeen) })
+		out.Values[k] = val
 	}
 	return out
 }
