@@ -205,7 +205,7 @@ func printSummary(w io.Writer, s ingest.Summary, rejects string) {
 		fmt.Fprintf(w, ", %d with coerced values", s.Warnings)
 	}
 	if s.Derived > 0 {
-		fmt.Fprintf(w, "; %d derived events (sightings) stored with them", s.Derived)
+		fmt.Fprintf(w, "; %d derived events (sightings, findings) stored with them", s.Derived)
 	}
 	fmt.Fprintln(w)
 	if s.Rejected > 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nethunt/nethunt/internal/config"
 	"github.com/nethunt/nethunt/internal/decode"
+	"github.com/nethunt/nethunt/internal/detect"
 	"github.com/nethunt/nethunt/internal/enrich"
 	"github.com/nethunt/nethunt/internal/event"
 	"github.com/nethunt/nethunt/internal/ingest"
@@ -60,6 +61,24 @@ func newPipeline(ctx context.Context, cfg *config.Config, st store.Store, log io
 		p.Stages = append(p.Stages, s)
 		stages = append(stages, catchUp{s, s.Seq()})
 	}
+	hopt, err := hostsOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	det, err := detect.New(detect.Options{
+		StatePath:       filepath.Join(stateDir(cfg), "detect.snap"),
+		Hosts:           hs.T,
+		HomeNets:        hopt.HomeNets,
+		ApprovedProxies: hopt.Approved,
+		Allow:           cfg.Allow,
+		Deny:            cfg.Deny,
+		Lists:           en.Lists(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.Stages = append(p.Stages, det)
+	stages = append(stages, catchUp{det, det.Seq()})
 	if err := replay(ctx, st, stages, log); err != nil {
 		return nil, err
 	}

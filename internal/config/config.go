@@ -26,6 +26,12 @@ type Config struct {
 	ApprovedProxies []string   `yaml:"approved_proxies"`
 	Sightings       Sightings  `yaml:"sightings"`
 
+	// Allow and Deny list addresses, CIDRs and domains (a domain covers its
+	// subdomains) for the detectors: allowed destinations are never
+	// reported, denied ones make any finding touching them escalate.
+	Allow []string `yaml:"allow"`
+	Deny  []string `yaml:"deny"`
+
 	GeoIP       GeoIP         `yaml:"geoip"`
 	Intel       []IntelSource `yaml:"intel"`
 	IntelPoll   Duration      `yaml:"intel_poll"`

@@ -161,7 +161,6 @@ type Other struct {
 	Forwarded     ValueList `json:"forwarded_names"`
 	XFF           ValueList `json:"xff_sent"`
 	Flowbits      ValueList `json:"flowbits"`
-	Sightings     ValueList `json:"sightings"`
 	ProxyPorts    []int     `json:"proxy_ports,omitempty"`
 	EvidenceKinds []string  `json:"evidence,omitempty"`
 }
@@ -205,7 +204,6 @@ func (h *Host) Card() Card {
 	c.Other.Anomalies = int64(h.anomalies)
 	c.Other.AnomalyTypes = h.anomalyType.list(true, nil)
 	c.Other.Flowbits = h.flowbits.list(false, nil)
-	c.Other.Sightings = h.sightings.list(false, nil)
 	c.Traffic.FilesSent, c.Traffic.FilesRecv = int64(h.filesSent), int64(h.filesRecv)
 	if cs := h.cli; cs != nil {
 		c.Users.MailFrom = cs.mailFrom.list(true, nil)
@@ -657,13 +655,10 @@ func WriteCard(w io.Writer, c Card) error {
 		p.printf("\n")
 	}
 	o := c.Other
-	if o.Anomalies > 0 || len(o.Sightings.Values) > 0 || len(o.Flowbits.Values) > 0 {
+	if o.Anomalies > 0 || len(o.Flowbits.Values) > 0 {
 		p.printf("\nOther\n")
 		if o.Anomalies > 0 {
 			p.printf("  anomalies: %d (%s)\n", o.Anomalies, vl(o.AnomalyTypes, 5))
-		}
-		if len(o.Sightings.Values) > 0 {
-			p.printf("  sightings: %s\n", vl(o.Sightings, 5))
 		}
 		if len(o.Flowbits.Values) > 0 {
 			p.printf("  flowbits: %s\n", vl(o.Flowbits, 8))

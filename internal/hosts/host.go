@@ -42,7 +42,6 @@ type Host struct {
 	usernames valueSet
 	macs      valueSet
 	flowbits  valueSet
-	sightings valueSet
 
 	anomalies   uint64
 	anomalyType valueSet
@@ -351,32 +350,4 @@ func normName(s string) string {
 		s = string(b)
 	}
 	return s
-}
-
-// looksLikeIP reports an IPv4 or IPv6 literal (with an optional port or
-// brackets), which is not a name.
-func looksLikeIP(s string) bool {
-	if s == "" {
-		return false
-	}
-	if s[0] == '[' || countByte(s, ':') >= 2 {
-		return true
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < '0' || c > '9') && c != '.' && c != ':' {
-			return false
-		}
-	}
-	return true
-}
-
-func countByte(s string, b byte) int {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == b {
-			n++
-		}
-	}
-	return n
 }

@@ -69,7 +69,6 @@ const (
 	capAnomalies   = 16
 	capProxyTgt    = 64
 	capForwarded   = 32
-	capSightings   = 32
 	capFlowbits    = 32
 	capXFF         = 16
 
@@ -153,6 +152,7 @@ type Table struct {
 	pending, pendingOld map[netip.Addr]pendingNames
 	portNames           map[uint32]string // "tcp/443" interned
 	sawDNSRequest       bool
+	sink                uint64 // keeps warm's loads from being optimised away
 
 	// hcache is a direct-mapped cache in front of the hosts map.
 	hcache [1 << hcacheBits]*Host
@@ -269,9 +269,6 @@ func (t *Table) ObserveBatch(evs []*event.Event) {
 
 const warmWindow = 16
 
-// sink keeps warm's loads from being optimised away.
-var sink uint64
-
 // warm touches, without changing anything, the memory observe will need
 // for the events' hosts, one level at a time across all of them.
 func (t *Table) warm(evs []*event.Event) {
@@ -320,7 +317,7 @@ func (t *Table) warm(evs []*event.Event) {
 			}
 		}
 	}
-	sink += s
+	t.sink += s
 }
 
 // Len returns the number of hosts.

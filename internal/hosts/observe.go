@@ -128,6 +128,12 @@ type obs struct {
 }
 
 func (t *Table) observe(ev *event.Event) {
+	switch ev.EventType {
+	case "sighting", "finding":
+		// Derived by nethunt: the ingest stages never see them live, so
+		// observing them on a replay would make a rebuilt table differ.
+		return
+	}
 	t.events++
 	now := int64(0)
 	if !ev.Time.IsZero() {
@@ -185,12 +191,10 @@ func (t *Table) observe(ev *event.Event) {
 		o.anomaly()
 	case "alert":
 		o.alert()
-	case "sighting":
-		o.sighting()
 	}
 	if m := ev.Metadata; m != nil && len(m.Flowbits) > 0 {
-		for _, h := range [2]*Host{o.c, o.s} {
-			if h != nil {
+		for k, h := range [2]*Host{o.c, o.s} {
+			if h != nil && (k == 0 || h != o.c) {
 				for i, fb := range m.Flowbits {
 					if i == 8 {
 						break
@@ -290,8 +294,6 @@ func (t *Table) touch(a netip.Addr, now int64, ev *event.Event, groups []string,
 	}
 	return h
 }
-
-func (o *obs) flowID() uint64 { return o.ev.FlowID }
 
 func (o *obs) evid(h *Host, k evKind, peer netip.Addr, port int64) {
 	if h != nil {
@@ -547,12 +549,15 @@ func containsFold(s, lower string) bool {
 
 var statusNames [600]string
 
+func init() {
+	for i := 100; i < len(statusNames); i++ {
+		statusNames[i] = strconv.Itoa(i)
+	}
+}
+
 func statusName(n int64) string {
 	if n < 100 || n >= 600 {
 		return ""
-	}
-	if statusNames[n] == "" {
-		statusNames[n] = strconv.FormatInt(n, 10)
 	}
 	return statusNames[n]
 }
@@ -1323,7 +1328,7 @@ func (o *obs) ftp() {
 	}
 }
 
-// ---- files, anomalies, alerts, sightings -----------------------------------
+// ---- files, anomalies, alerts ---------------------------------------------
 
 func (o *obs) fileinfo() {
 	if o.ev.FileInfo == nil {
@@ -1413,20 +1418,4 @@ func (o *obs) alert() {
 		o.evid(o.s, evSOCKSAlert, o.cIP, o.sPort)
 		o.s.server().addProxyPort(o.sPort)
 	}
-}
-
-func (o *obs) sighting() {
-	sg := o.ev.Sighting
-	if sg == nil || sg.Key == "" {
-		return
-	}
-	a, err := netip.ParseAddr(sg.Asset)
-	if err != nil {
-		return
-	}
-	h := o.t.host(a, o.now)
-	if h == nil {
-		return
-	}
-	h.sightings.add(cut(sg.Key, 64)+": "+cut(sg.Value, 200), o.now, capSightings, keepFirst)
 }

@@ -449,7 +449,7 @@ func (h *Host) code(c *codec) {
 		groups, tags, sensors = h.groups.runCopy(h.idIdx.groups[:], h.idRun, h.last),
 			h.tags.runCopy(h.idIdx.tags[:], h.idRun, h.last), h.sensors.runCopy([]int16{h.idIdx.sensor}, h.idRun, h.last)
 	}
-	for _, s := range []*valueSet{groups, tags, sensors, &h.hostnames, &h.domains, &h.usernames, &h.macs, &h.flowbits, &h.sightings, &h.anomalyType} {
+	for _, s := range []*valueSet{groups, tags, sensors, &h.hostnames, &h.domains, &h.usernames, &h.macs, &h.flowbits, &h.anomalyType} {
 		s.code(c)
 	}
 	nv := c.length(capVLANs, len(h.vlans))

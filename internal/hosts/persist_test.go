@@ -256,3 +256,40 @@ func TestSavePendingRuns(t *testing.T) {
 		t.Errorf("counts after reload: events %d sensor %+v groups %+v ja4 %+v", got.Events, got.Sensors, got.Groups, got.Fingerprints.JA4)
 	}
 }
+
+// TestConcurrentReaders runs readers while the ingest goroutine observes
+// (go test -race checks the locking).
+func TestConcurrentReaders(t *testing.T) {
+	r := loadSim(t)
+	evs := r.evs[:30000]
+	tb := New(r.opt)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < len(evs); i += 500 {
+			tb.ObserveBatch(evs[i:min(i+500, len(evs))])
+		}
+	}()
+	ip := netip.MustParseAddr(r.org.DNSServers[0])
+	stop := false
+	for !stop {
+		select {
+		case <-done:
+			stop = true
+		default:
+		}
+		tb.Get(ip)
+		tb.Roles(ip)
+		if _, err := tb.Query(`host.roles:* AND host.internal:true`, 5); err != nil {
+			t.Fatal(err)
+		}
+		tb.List()
+		if err := tb.Save(io.Discard, 1); err != nil {
+			t.Fatal(err)
+		}
+		tb.Stats()
+	}
+	if roles, ok := tb.Roles(ip); !ok || len(roles) == 0 {
+		t.Errorf("DNS server roles %v", roles)
+	}
+}

@@ -320,7 +320,6 @@ func init() {
 	hfSet("host.alerts.categories", "Alert categories.", func(h *Host) *valueSet { return alSet(h, func(a *alertSide) *valueSet { return &a.categories }) })
 	hfSet("host.alerts.mitre", "MITRE technique ids from alert metadata.", func(h *Host) *valueSet { return alSet(h, func(a *alertSide) *valueSet { return &a.mitre }) })
 	hf("host.anomalies", I, "Anomaly events involving the host.", func(h *Host) any { return nz(h.anomalies) })
-	hfSet("host.sightings", "Sightings on the host, \"key: value\".", func(h *Host) *valueSet { return &h.sightings })
 	hfSet("host.flowbits", "Flowbits set on the host's flows.", func(h *Host) *valueSet { return &h.flowbits })
 	// counts (Stamus *_count)
 	for _, c := range countFields {

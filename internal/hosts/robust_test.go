@@ -35,7 +35,7 @@ func listsOf(c Card) map[string]struct {
 		"http_hosts": {c.Client.HTTPHosts, capHTTPTop}, "sni": {c.Client.TLSSNI, capSNITop}, "smb_shares": {c.Client.SMBShares, capSMBShares},
 		"krb5": {c.Client.KrbServices, capKrbServices}, "signatures": {c.Alerts.Signatures, capSigTop}, "categories": {c.Alerts.Categories, capAlertCat},
 		"proxy_targets": {c.Other.ProxyTargets, capProxyTgt}, "xff": {c.Other.XFF, capXFF}, "flowbits": {c.Other.Flowbits, capFlowbits},
-		"sightings": {c.Other.Sightings, capSightings}, "anomalies": {c.Other.AnomalyTypes, capAnomalies},
+		"anomalies": {c.Other.AnomalyTypes, capAnomalies},
 	}
 	for _, s := range c.Services {
 		m["svc.apps."+s.Proto] = lc{s.AppProtos, capSvcApps}
@@ -101,6 +101,7 @@ func TestHostileEvents(t *testing.T) {
 			{Time: ts, EventType: "dhcp", SrcIP: attacker, DestIP: victim, SrcPort: 67, DestPort: 68, Proto: "UDP",
 				DHCP: &event.DHCP{Type: "reply", DHCPType: "ack", AssignedIP: victim.String(), ClientMAC: u, Hostname: u}},
 			{Time: ts, EventType: "sighting", SrcIP: victim, Sighting: &event.Sighting{Key: w, Value: u, Asset: victim.String()}},
+			{Time: ts, EventType: "finding", SrcIP: attacker, Finding: &event.Finding{ID: u}},
 			{Time: ts, EventType: "anomaly", SrcIP: victim, DestIP: attacker, Anomaly: &event.Anomaly{Event: u}},
 			// Sub-objects missing where the event type promises them.
 			{Time: ts, EventType: "http", SrcIP: victim, DestIP: attacker},
@@ -136,6 +137,9 @@ func TestHostileEvents(t *testing.T) {
 	runtime.ReadMemStats(&m1)
 	grown := int64(m1.HeapAlloc) - int64(m0.HeapAlloc)
 	t.Logf("%d events, %d hosts, heap grew %.1f MB", tb.Stats().Events, tb.Len(), float64(grown)/1e6)
+	if ev := tb.Stats().Events; ev != 16*n+n+7 {
+		t.Errorf("%d events observed; derived sighting / finding events must be skipped", ev)
+	}
 	// The n scanned addresses are real (if tiny) hosts; the two flooded
 	// hosts must stay small.
 	if grown > 48<<20 {

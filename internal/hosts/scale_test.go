@@ -1,6 +1,7 @@
 package hosts
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"runtime"
@@ -159,6 +160,22 @@ func TestScale100k(t *testing.T) {
 		t.Errorf("infrastructure roles: %d rows, %v", len(rows), err)
 	}
 	t.Logf("Query with summaries: %s", time.Since(s).Round(100*time.Microsecond))
+
+	// Snapshot of 100k hosts.
+	var buf bytes.Buffer
+	s = time.Now()
+	if err := tb.Save(&buf, 1); err != nil {
+		t.Fatal(err)
+	}
+	saved := time.Since(s)
+	size := buf.Len()
+	s = time.Now()
+	back := New(Options{})
+	if _, err := back.Load(&buf); err != nil || back.Len() != tb.Len() {
+		t.Fatalf("reload: %v, %d hosts", err, back.Len())
+	}
+	t.Logf("snapshot %.1f MB (%.0f B/host), Save %s, Load %s", float64(size)/1e6, float64(size)/float64(tb.Len()),
+		saved.Round(time.Millisecond), time.Since(s).Round(time.Millisecond))
 }
 
 // BenchmarkFind100k: one host query over 100,000 hosts.

@@ -41,9 +41,10 @@ const (
 	// the ones that matter and a flood of new ones must not evict them.
 	keepFirst setMode = iota
 	// topK keeps the most frequent values (space-saving algorithm): a new
-	// value replaces the least counted one and inherits its count + 1, so
-	// counts of values that arrived late are upper bounds. For "what does
-	// this host talk to most" lists (DNS names, HTTP hosts, signatures).
+	// value replaces the least counted of a window of evictSample entries
+	// and inherits its count + 1, so counts of values that arrived late are
+	// upper bounds. For "what does this host talk to most" lists (DNS
+	// names, HTTP hosts, signatures).
 	topK
 )
 

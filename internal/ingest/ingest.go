@@ -233,8 +233,10 @@ func (p *Pipeline) stager(ctx context.Context) {
 	for w := range p.out {
 		if len(p.Stages) > 0 && len(w.events) > 0 {
 			n := len(w.events)
+			// Each stage sees the batch plus what earlier stages derived
+			// (detectors read the sightings of the same batch).
 			for _, st := range p.Stages {
-				w.events = append(w.events, st.Process(w.events[:n])...)
+				w.events = append(w.events, st.Process(w.events)...)
 			}
 			w.derived = len(w.events) - n
 			if p.Enrich != nil {
