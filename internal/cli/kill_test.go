@@ -41,7 +41,14 @@ func TestKill9ResumesExactly(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(400+300*attempt) * time.Millisecond)
+		// Kill once a few batches are stored (the raw archive grows with
+		// each), or after a few seconds whatever happened.
+		seg := filepath.Join(db+".raw", "seg-000001.nhraw")
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if fi, err := os.Stat(seg); err == nil && fi.Size() > int64(200000*(attempt+1)) {
+				break
+			}
+		}
 		cmd.Process.Signal(os.Kill)
 		err := cmd.Wait()
 		killed = err != nil && strings.Contains(err.Error(), "killed")

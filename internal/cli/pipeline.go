@@ -50,12 +50,7 @@ func newPipeline(ctx context.Context, cfg *config.Config, st store.Store, log io
 		// Roles as Host Insights knows them when the value is first seen
 		// (the hosts stage runs first, on the same batch).
 		s.Asset = func(a netip.Addr) ([]string, []string) {
-			var roles []string
-			if c, ok := hs.T.Get(a); ok {
-				for _, r := range c.Roles {
-					roles = append(roles, r.Name)
-				}
-			}
+			roles, _ := hs.T.Roles(a)
 			return en.Groups(a), roles
 		}
 		p.Stages = append(p.Stages, s)
