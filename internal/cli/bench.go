@@ -80,7 +80,7 @@ type BenchHunt struct {
 func init() {
 	var events int64
 	var dir string
-	var asJSON, keep bool
+	var asJSON, keep, noState bool
 	var runs int
 	register(&command{
 		name: "bench", args: "[--events 1000000] [--dir DIR] [--json]",
@@ -97,6 +97,7 @@ peak memory. Use --events 10000000 for the 10M-event figures.`,
 			fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
 			fs.BoolVar(&keep, "keep", false, "keep the work directory")
 			fs.IntVar(&runs, "runs", 5, "runs per hunt")
+			fs.BoolVar(&noState, "no-state", false, "skip the third phase (ingest with host insights, sightings and detectors)")
 		},
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 			if dir == "" {
@@ -111,7 +112,7 @@ peak memory. Use --events 10000000 for the 10M-event figures.`,
 			} else if err := os.MkdirAll(dir, 0o755); err != nil {
 				return err
 			}
-			r, err := runBench(ctx, e, dir, events, runs)
+			r, err := runBench(ctx, e, dir, events, runs, noState)
 			if err != nil {
 				return err
 			}
@@ -161,8 +162,8 @@ func (l *lineLimit) Write(p []byte) (int, error) {
 	return written, nil
 }
 
-func runBench(ctx context.Context, e *env, dir string, events int64, runs int) (*BenchResult, error) {
-	r := &BenchResult{GOMAXPROCS: runtime.GOMAXPROCS(0)}
+func runBench(ctx context.Context, e *env, dir string, events int64, runs int, noState bool) (*BenchResult, error) {
+	r := &BenchResult{GOMAXPROCS: runtime.GOMAXPROCS(0), SkipState: noState}
 	eve := filepath.Join(dir, "bench-eve.json")
 	fmt.Fprintf(e.stderr, "generating %d events (simulator seed 1) ...\n", events)
 	f, err := os.Create(eve)
@@ -310,7 +311,7 @@ func runBench(ctx context.Context, e *env, dir string, events int64, runs int) (
 
 	// 4. The same ingest with the stateful stages (Host Insights,
 	// Sightings), into a fresh store.
-	fmt.Fprintln(e.stderr, "end-to-end ingest with host insights and sightings ...")
+	fmt.Fprintln(e.stderr, "end-to-end ingest with host insights, sightings and detectors ...")
 	scfg := *cfg
 	scfg.Store.Path = filepath.Join(dir, "bench-state.db")
 	for _, p := range []string{scfg.Store.Path, scfg.Store.Path + ".wal", scfg.Store.Path + ".raw", stateDir(&scfg)} {
@@ -370,7 +371,7 @@ func printBench(w io.Writer, r *BenchResult) {
 	fmt.Fprintf(w, "decode only (baseline):   %10.0f events/s  (%.0f events per CPU-second)\n", r.DecodeEPS, r.DecodePerCoreEPS)
 	fmt.Fprintf(w, "ingest decode+store:      %10.0f events/s  = %.2f x decode-only  (%.0f events per CPU-second)\n", r.IngestEPS, r.IngestVsDecode, r.IngestPerCPUSecond)
 	if r.StateEPS > 0 {
-		fmt.Fprintf(w, "ingest + hosts + sightings:%9.0f events/s  = %.2f x ingest  (%.0f per CPU-s; %d hosts profiled, %d sightings; max heap %s)\n", r.StateEPS, r.StateVsIngest, r.StatePerCPUSecond, r.StateHosts, r.StateSightings, humanBytes(int64(r.StateMaxHeap)))
+		fmt.Fprintf(w, "ingest + hosts/sightings/detect:%4.0f events/s  = %.2f x ingest  (%.0f per CPU-s; %d hosts profiled, %d sightings; max heap %s)\n", r.StateEPS, r.StateVsIngest, r.StatePerCPUSecond, r.StateHosts, r.StateSightings, humanBytes(int64(r.StateMaxHeap)))
 	}
 	fmt.Fprintf(w, "max Go heap during ingest: %s; peak RSS %s (whole run); store %s\n\n", humanBytes(int64(r.MaxHeapBytes)), humanBytes(r.PeakRSSBytes), humanBytes(r.StoreBytes))
 	fmt.Fprintf(w, "hunts over the last %.0fh of data (median of runs; ratio = latency / time to decode all stored events):\n", r.HuntWindowHours)
