@@ -207,9 +207,15 @@ func loadConfig(path string) (*config.Config, string, error) {
 // window is the --since/--from/--to trio shared by hunting commands.
 type window struct {
 	since, from, to string
+	// Host Insights filters: events whose source / destination host
+	// profile matches a host.* query (the pivot from a hosts view back to
+	// events, without typing addresses).
+	srcHosts, destHosts string
 }
 
 func (w *window) flags(fs *flag.FlagSet) {
+	fs.StringVar(&w.srcHosts, "src-hosts", "", "only events whose source host matches this host.* query (e.g. 'host.groups:Users')")
+	fs.StringVar(&w.destHosts, "dest-hosts", "", "only events whose destination host matches this host.* query (e.g. 'host.roles:\"http proxy\" AND NOT host.approved:true')")
 	fs.StringVar(&w.since, "since", "", "only events newer than this (e.g. 30m, 48h, 7d); default: all")
 	fs.StringVar(&w.from, "from", "", "window start (RFC 3339, e.g. 2026-11-20T08:00:00Z, or a date)")
 	fs.StringVar(&w.to, "to", "", "window end (RFC 3339 or a date)")

@@ -197,3 +197,60 @@ type hostCount struct {
 }
 
 var _ = os.Stderr
+
+// maxHostFilter bounds how many hosts a --src-hosts/--dest-hosts filter may
+// expand to (each becomes a bound address in the event query).
+const maxHostFilter = 5000
+
+// hostArgs appends the --src-hosts/--dest-hosts filters to a query as
+// address lists resolved from Host Insights. Addresses come from the host
+// table (valid IPs), and are bound as parameters like any query value.
+func (w *window) hostArgs(ctx context.Context, e *env, args []string) ([]string, error) {
+	if w.srcHosts == "" && w.destHosts == "" {
+		return args, nil
+	}
+	st, err := openStore(e, true)
+	if err != nil {
+		return nil, err
+	}
+	t, err := currentHosts(ctx, e, st)
+	st.Close()
+	if err != nil {
+		return nil, err
+	}
+	out := args
+	if len(out) > 0 && strings.TrimSpace(strings.Join(out, " ")) != "" && strings.TrimSpace(strings.Join(out, " ")) != "*" {
+		out = []string{"(" + strings.Join(args, " ") + ")"}
+	} else {
+		out = nil
+	}
+	for _, f := range []struct{ field, q, flag string }{{"src_ip", w.srcHosts, "--src-hosts"}, {"dest_ip", w.destHosts, "--dest-hosts"}} {
+		if f.q == "" {
+			continue
+		}
+		rows, err := t.Query(f.q, maxHostFilter+1)
+		if err != nil {
+			var qe *query.Error
+			if errors.As(err, &qe) {
+				return nil, fmt.Errorf("%s: %v\n%s", f.flag, qe, qe.Caret(f.q))
+			}
+			return nil, fmt.Errorf("%s: %w", f.flag, err)
+		}
+		if len(rows) > maxHostFilter {
+			return nil, fmt.Errorf("%s matches more than %d hosts; narrow it", f.flag, maxHostFilter)
+		}
+		if len(rows) == 0 {
+			return nil, fmt.Errorf("%s %q matches no host", f.flag, f.q)
+		}
+		ips := make([]string, len(rows))
+		for i, r := range rows {
+			ips[i] = r.IP
+		}
+		term := f.field + ":(" + strings.Join(ips, " OR ") + ")"
+		if len(out) > 0 {
+			out = append(out, "AND")
+		}
+		out = append(out, term)
+	}
+	return out, nil
+}

@@ -127,3 +127,27 @@ func TestHostRolesOnSimulator(t *testing.T) {
 		t.Errorf("card of %s lacks the proxy role's evidence:\n%.2000s", rogue, card)
 	}
 }
+
+// TestHostFiltersInHunts: --dest-hosts turns a Host Insights query into the
+// addresses of an event hunt; the count must equal the hunt written with
+// those addresses by hand.
+func TestHostFiltersInHunts(t *testing.T) {
+	dir := t.TempDir()
+	eve, cfg := filepath.Join(dir, "eve.json"), filepath.Join(dir, "nethunt.yaml")
+	mustRun(t, "simulate", "--seed", "7", "--hosts", "80", "--hours", "4", "-o", eve, "--config-out", cfg)
+	db := filepath.Join(dir, "x.db")
+	mustRun(t, "--config", cfg, "--db", db, "ingest", "--quiet", eve)
+	org := sim.Config{Seed: 7, Hosts: 80, Hours: 4}.Org()
+	var ips []string
+	for _, p := range org.ApprovedProxies {
+		ips = append(ips, strings.Split(p, ":")[0])
+	}
+	byHand := mustRun(t, "--config", cfg, "--db", db, "count", "dest_ip:("+strings.Join(ips, " OR ")+")")
+	viaHosts := mustRun(t, "--config", cfg, "--db", db, "count", "", "--dest-hosts", "host.approved:true")
+	if byHand != viaHosts || strings.TrimSpace(byHand) == "0" {
+		t.Fatalf("approved proxies by hand %s, via --dest-hosts %s", byHand, viaHosts)
+	}
+	if _, errs, code := run(t, "--config", cfg, "--db", db, "count", "", "--dest-hosts", "host.nosuchfield:1"); code == 0 || !strings.Contains(errs, "--dest-hosts") {
+		t.Fatalf("bad host query: exit %d, %s", code, errs)
+	}
+}

@@ -52,6 +52,10 @@ destination), with event counts and their Host Insights summary.`,
 			fs.BoolVar(&byHost, "hosts", false, "show the distinct hosts behind the matching events instead of the events")
 		},
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			args, err := w.hostArgs(ctx, e, args)
+			if err != nil {
+				return err
+			}
 			q, err := buildQuery(args, &w)
 			if err != nil {
 				return err
@@ -166,6 +170,10 @@ destination), with event counts and their Host Insights summary.`,
 		short: "Count events matching a filter",
 		flags: func(fs *flag.FlagSet) { cw.flags(fs) },
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			args, err := cw.hostArgs(ctx, e, args)
+			if err != nil {
+				return err
+			}
 			q, err := buildQuery(args, &cw)
 			if err != nil {
 				return err
@@ -211,7 +219,11 @@ List fields (dns.rrname, dns.answers.rdata, ...) count each element.`,
 			if f.Pseudo() {
 				return fmt.Errorf("%s is a pseudo-field; use one of %s", fname, strings.Join(f.Any, ", "))
 			}
-			q, err := buildQuery(args[1:], &tw)
+			rest, err := tw.hostArgs(ctx, e, args[1:])
+			if err != nil {
+				return err
+			}
+			q, err := buildQuery(rest, &tw)
 			if err != nil {
 				return err
 			}
