@@ -99,6 +99,11 @@ func (c *Config) applyDefaults() {
 	if c.Store.Path == "" {
 		c.Store.Path = "nethunt.db"
 	}
+	if c.Store.MemoryLimit == "" {
+		// DuckDB's own default is 80% of RAM; a bounded buffer pool keeps
+		// a long ingest's memory flat (it spills to disk past it).
+		c.Store.MemoryLimit = "2GB"
+	}
 	if c.Store.KeepRaw == nil {
 		t := true
 		c.Store.KeepRaw = &t
