@@ -163,7 +163,10 @@ func (s *valueSet) entry(i int) entry {
 func (s *valueSet) find(h uint64, n int) int {
 	if idx := s.idxOf(); idx != nil {
 		mask := uint64(len(idx) - 1)
-		for i := h & mask; ; i = (i + 1) & mask {
+		// Bounded probe: the index is kept at most half full (add grows
+		// it), but a full table must never spin forever.
+		i := h & mask
+		for range idx {
 			p := idx[i]
 			if p == 0 {
 				return -1
@@ -171,7 +174,9 @@ func (s *valueSet) find(h uint64, n int) int {
 			if e := &s.ents[p-1]; e.h == h && len(e.v) == n {
 				return int(p - 1)
 			}
+			i = (i + 1) & mask
 		}
+		return -1
 	}
 	for i := range s.ents {
 		if e := &s.ents[i]; e.h == h && len(e.v) == n {
@@ -292,8 +297,12 @@ func (s *valueSet) add(v string, ts int64, limit int, mode setMode) int {
 	s.ents = append(s.ents, entry{v: strings.Clone(v), first: ts, last: ts, count: 1, h: h})
 	i := len(s.ents) - 1
 	switch {
-	case s.idxOf() != nil:
+	case s.idxOf() != nil && 2*len(s.ents) <= len(s.idxOf()):
 		s.indexAdd(i)
+	case s.idxOf() != nil:
+		// The set outgrew its index (sized for a smaller limit, or after
+		// a snapshot load): rebuild it larger.
+		s.buildIndex(max(limit, len(s.ents)))
 	case len(s.ents) > indexMin:
 		s.buildIndex(limit)
 	}
