@@ -357,25 +357,40 @@ func evidenceEvents(ctx context.Context, st store.Store, f event.Finding, limit 
 	if len(cids) > 0 {
 		parts = append(parts, "community_id:("+strings.Join(cids, " OR ")+")")
 	}
+	var rows []store.Row
 	for _, o := range other {
-		// "<event_type>@<timestamp>"
+		// "<event_type>@<timestamp>": that record, by type and time
 		typ, tsv, ok := strings.Cut(o, "@")
-		if ok && typ != "" {
-			parts = append(parts, "(event_type:"+strconv.Quote(typ)+" AND timestamp:"+strconv.Quote(tsv)+")")
+		t, err := event.ParseTime(tsv)
+		if !ok || typ == "" || err != nil {
+			continue
+		}
+		q, err := buildQuery([]string{"event_type:" + strconv.Quote(typ)}, &window{})
+		if err != nil {
+			continue
+		}
+		q.From, q.To = t, t.Add(time.Microsecond)
+		q.Fields, q.Asc, q.Limit = evidenceFields, true, 10
+		if err := st.Search(ctx, q, func(r store.Row) error { rows = append(rows, r); return nil }); err != nil {
+			return nil, err
 		}
 	}
 	if len(parts) == 0 {
-		return nil, nil
+		return rows, nil
 	}
 	q, err := buildQuery([]string{"NOT event_type:(finding OR sighting) AND (" + strings.Join(parts, " OR ") + ")"}, &window{})
 	if err != nil {
 		return nil, err
 	}
 	q.Fields, q.Asc, q.Limit = evidenceFields, true, limit
-	var rows []store.Row
 	err = st.Search(ctx, q, func(r store.Row) error {
 		rows = append(rows, r)
 		return nil
+	})
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, _ := rows[i].Values["timestamp"].(time.Time)
+		b, _ := rows[j].Values["timestamp"].(time.Time)
+		return a.Before(b)
 	})
 	return rows, err
 }

@@ -30,7 +30,6 @@ func newPipeline(ctx context.Context, cfg *config.Config, st store.Store, log io
 	if err != nil {
 		return nil, err
 	}
-	go en.Run(ctx) // reload intel, GeoIP and reference lists when their files change
 	p := &ingest.Pipeline{Store: st, Enrich: en, BatchSize: cfg.Ingest.BatchSize}
 	var stages []catchUp
 	hs, err := loadHosts(cfg)
@@ -74,6 +73,8 @@ func newPipeline(ctx context.Context, cfg *config.Config, st store.Store, log io
 	}
 	p.Stages = append(p.Stages, det)
 	stages = append(stages, catchUp{det, det.Seq()})
+	en.OnLists = det.SetLists
+	go en.Run(ctx) // reload intel, GeoIP and reference lists when their files change
 	if err := replay(ctx, st, stages, log); err != nil {
 		return nil, err
 	}

@@ -73,7 +73,8 @@ func (s *Stage) jaUnusual(cli netip.Addr, ja string) bool {
 }
 
 func (s *Stage) cdnFlow(ev *event.Event, cli, srv netip.Addr, fi *flowInfo) {
-	if s.allowedAddr(srv) || (fi.SNI != "" && s.allowedName(fi.SNI)) {
+	// an approved proxy's sessions are its users' browsing, not its own
+	if s.allowedAddr(srv) || (fi.SNI != "" && s.allowedName(fi.SNI)) || s.approvedHost(cli) {
 		return
 	}
 	name := fi.SNI
@@ -91,7 +92,10 @@ func (s *Stage) cdnFlow(ev *event.Event, cli, srv netip.Addr, fi *flowInfo) {
 		// usual one. Browser page loads are the bulk of CDN traffic and
 		// never do.
 		upload := f.BytesToServer >= 1<<20 && f.BytesToServer >= 2*f.BytesToClient
-		if !upload && !fi.NoSNI && !fi.Unresolved && !s.jaUnusual(cli, fi.JA) {
+		// without fingerprints (sensors that do not log JA3/JA4), a
+		// name the host never resolved stands in for the unusual client
+		odd := s.jaUnusual(cli, fi.JA) || fi.JA == "" && fi.Unresolved
+		if !upload && !fi.NoSNI && !odd {
 			return
 		}
 		cs, _ = s.st.CDN.put(k, func() *cdnState { return &cdnState{} })

@@ -178,3 +178,25 @@ func appendInt(b []byte, i int) []byte {
 	}
 	return append(b, byte('0'+i%10))
 }
+
+// A snapshot of another version is ignored: the state is rebuilt from the
+// store (Seq 0 makes the pipeline replay everything).
+func TestSnapshotOtherVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "detect.snap")
+	st := newStage(t, Options{StatePath: path})
+	st.Process(connect(t, 0, 1, "10.10.1.1", "10.10.9.9", 3128, "www.example.com", nil))
+	if err := st.Snapshot(7); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	b[len(snapMagic)] = 99
+	os.WriteFile(path, b, 0o644)
+	st2 := newStage(t, Options{StatePath: path})
+	if st2.Seq() != 0 || st2.Stats().Tables["proxies"].Len != 0 {
+		t.Fatalf("other version loaded: seq %d", st2.Seq())
+	}
+	os.WriteFile(path, []byte("garbage"), 0o644)
+	if _, err := New(Options{StatePath: path}); err == nil {
+		t.Fatal("damaged snapshot accepted")
+	}
+}

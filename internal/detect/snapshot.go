@@ -116,7 +116,9 @@ func loadState(path string, maxSubjects int) (int64, *state, error) {
 		return 0, nil, fmt.Errorf("detection state %s is damaged; remove it (findings are rebuilt from the store)", path)
 	}
 	if v := binary.LittleEndian.Uint32(head[len(snapMagic):]); v != snapVersion {
-		return 0, nil, fmt.Errorf("detection state %s has version %d, this nethunt reads %d; remove it to rebuild", path, v, snapVersion)
+		// another layout: start empty from batch 0, the pipeline's replay
+		// rebuilds the state exactly from the store
+		return 0, nil, errNoState
 	}
 	seq := int64(binary.LittleEndian.Uint64(head[len(snapMagic)+4:]))
 	st := &state{}

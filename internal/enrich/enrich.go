@@ -35,6 +35,9 @@ type Enricher struct {
 	lists atomic.Pointer[reflist.Lists]
 	cfg   *config.Config
 	hits  []intel.Hit
+	// OnLists, when set before Run, receives reference lists reloaded from
+	// disk (the detectors keep their own pointer).
+	OnLists func(*reflist.Lists)
 }
 
 // New builds the lookup tables and opens the configured databases and
@@ -135,6 +138,9 @@ func (e *Enricher) Run(ctx context.Context) {
 			if e.cfg.ReflistsDir != "" || e.cfg.TorRelays != "" {
 				if l, err := reflist.LoadWith(e.cfg.ReflistsDir, e.cfg.TorRelays); err == nil {
 					e.lists.Store(l)
+					if e.OnLists != nil {
+						e.OnLists(l)
+					}
 				}
 			}
 		}

@@ -140,7 +140,7 @@ func findingFields() {
 	}
 	f("id", String, "nethunt: stable finding id (the same detection always gets the same id).", func(x *event.Finding) any { return str(x.ID) })
 	f("detector", String, "nethunt: the detector that raised the finding.", func(x *event.Finding) any { return str(x.Detector) })
-	f("kind", String, "nethunt: what was found (internal_proxy, external_proxy, socks_proxy, tor, tunnel_service, domain_fronting, proxy_chain, cdn_abuse, new_destination, intel_match).", func(x *event.Finding) any { return str(x.Kind) })
+	f("kind", String, "nethunt: what was found (internal_proxy, external_proxy, socks_proxy, tor, tunnel_service, domain_fronting, proxy_chain, cdn_abuse, new_destination, intel_match, possible_proxy).", func(x *event.Finding) any { return str(x.Kind) })
 	f("technique", String, "nethunt: MITRE ATT&CK technique, e.g. T1090.001 (internal proxy), T1090.002 (external), T1090.003 (multi-hop), T1090.004 (domain fronting).", func(x *event.Finding) any { return str(x.Technique) })
 	f("title", String, "nethunt: one-line summary.", func(x *event.Finding) any { return str(x.Title) })
 	f("explanation", String, "nethunt: why this was raised, in words.", func(x *event.Finding) any { return str(x.Explanation) })

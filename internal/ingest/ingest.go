@@ -107,6 +107,13 @@ type Stage interface {
 	Process(batch []*event.Event) []*event.Event
 }
 
+// Flusher is a Stage that holds back derived events (a detector batching
+// updates of a finding); Flush is called once the input ends, and what it
+// returns is stored like any batch.
+type Flusher interface {
+	Flush() []*event.Event
+}
+
 // Snapshotter is a Stage with state saved to disk. Snapshot is called when
 // every batch up to seq is stored and none is in flight, so a snapshot plus
 // a replay of the store's batches after seq rebuilds the state exactly.
@@ -265,6 +272,28 @@ func (p *Pipeline) stager(ctx context.Context) {
 				p.OnReject(Reject{Reason: "snapshot failed", Detail: err.Error()})
 			}
 			lastSnap = time.Now()
+		}
+	}
+	var last work
+	for _, st := range p.Stages {
+		if f, ok := st.(Flusher); ok {
+			last.events = append(last.events, f.Flush()...)
+		}
+	}
+	if len(last.events) > 0 {
+		last.derived = len(last.events)
+		p.Derived.Add(int64(last.derived))
+		if p.Enrich != nil {
+			for _, ev := range last.events {
+				p.Enrich.Event(ev)
+			}
+		}
+		p.commitMu.Lock()
+		p.sent++
+		p.commitMu.Unlock()
+		select {
+		case p.toStore <- last:
+		case <-ctx.Done():
 		}
 	}
 }
