@@ -164,6 +164,11 @@ func Parse(data []byte, name string) (*Config, error) {
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	if c.Store.Path == "" && name != "" {
+		// A configuration file without store.path keeps its store beside
+		// itself, not in whatever directory the command runs from.
+		c.Store.Path = "nethunt.db"
+	}
 	c.relativeTo(name)
 	c.applyDefaults()
 	if err := c.Validate(); err != nil {

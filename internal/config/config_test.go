@@ -40,3 +40,17 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestStorePathBesideConfig(t *testing.T) {
+	c, err := Parse([]byte("home_nets: [10.0.0.0/8]\n"), "/etc/nethunt/site.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Store.Path != "/etc/nethunt/nethunt.db" || c.Ingest.Rejects != "/etc/nethunt/nethunt.db.rejects.jsonl" {
+		t.Fatalf("store %q rejects %q", c.Store.Path, c.Ingest.Rejects)
+	}
+	c, _ = Parse([]byte("store:\n  path: /var/lib/nethunt/x.db\n"), "/etc/nethunt/site.yaml")
+	if c.Store.Path != "/var/lib/nethunt/x.db" {
+		t.Fatalf("absolute path changed: %q", c.Store.Path)
+	}
+}
