@@ -120,19 +120,30 @@ func All() []*Field {
 // Suggest returns up to n known field names close to an unknown one, for
 // error messages ("unknown field tls.sn1; did you mean tls.sni?").
 func Suggest(name string, n int) []string {
+	names := make([]string, len(all))
+	for i, f := range all {
+		names[i] = f.Name
+	}
+	return SuggestFrom(names, name, name, n)
+}
+
+// SuggestFrom ranks candidate names by edit distance to name (case
+// insensitive); a candidate ending in "."+suffix ranks first. Other field
+// spaces (host.* of Host Insights) share it.
+func SuggestFrom(names []string, name, suffix string, n int) []string {
 	type cand struct {
 		name string
 		d    int
 	}
 	var cs []cand
 	lname := strings.ToLower(name)
-	for _, f := range all {
-		d := levenshtein(lname, strings.ToLower(f.Name))
-		if strings.HasSuffix(f.Name, "."+name) || strings.EqualFold(f.Name, name) {
+	for _, c := range names {
+		d := levenshtein(lname, strings.ToLower(c))
+		if strings.HasSuffix(c, "."+suffix) || strings.EqualFold(c, name) {
 			d = 0
 		}
-		if d <= 3 || (len(name) > 3 && strings.Contains(f.Name, name)) {
-			cs = append(cs, cand{f.Name, d})
+		if d <= 3 || (len(name) > 3 && strings.Contains(c, strings.ToLower(name))) {
+			cs = append(cs, cand{c, d})
 		}
 	}
 	sort.Slice(cs, func(i, j int) bool {

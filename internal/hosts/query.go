@@ -3,7 +3,6 @@ package hosts
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -429,55 +428,15 @@ func Resolve(name string) (*fields.Field, bool) {
 // Suggest proposes up to n host field names close to an unknown one, for
 // query.Options.Suggest.
 func Suggest(name string, n int) []string {
-	type cand struct {
-		name string
-		d    int
-	}
-	var cs []cand
 	lname := strings.ToLower(name)
 	if !strings.HasPrefix(lname, "host.") && !strings.HasPrefix(lname, "host_id.") {
 		lname = "host." + lname
 	}
-	for _, f := range hostFields {
-		d := levenshtein(lname, f.Name)
-		if strings.HasSuffix(f.Name, "."+strings.TrimPrefix(lname, "host.")) {
-			d = 0
-		}
-		if d <= 3 || (len(name) > 3 && strings.Contains(f.Name, strings.ToLower(name))) {
-			cs = append(cs, cand{f.Name, d})
-		}
+	names := make([]string, len(hostFields))
+	for i, f := range hostFields {
+		names[i] = f.Name
 	}
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].d != cs[j].d {
-			return cs[i].d < cs[j].d
-		}
-		return cs[i].name < cs[j].name
-	})
-	var out []string
-	for i := 0; i < len(cs) && i < n; i++ {
-		out = append(out, cs[i].name)
-	}
-	return out
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return fields.SuggestFrom(names, lname, strings.TrimPrefix(lname, "host."), n)
 }
 
 // ParseOptions are the query.ParseWith options for host queries.
