@@ -113,7 +113,7 @@ hunts against it. Re-running replaces the previous demo store.`,
 				{"Let's Encrypt certificates seen by the Users network", "event_type:tls AND tls.issuerdn:*Encrypt* AND src_group:Users"},
 				{"Proxy ports on external hosts", "dest_port:(1080 OR 3128 OR 8080 OR 8118 OR 8888 OR 9050 OR 9150) AND NOT dest_ip:10.0.0.0/8 AND NOT dest_ip:172.16.0.0/12 AND NOT dest_ip:192.168.0.0/16"},
 				{"Tor ORPort / DirPort traffic", "event_type:flow AND dest_port:(9001 OR 9030)"},
-				{"Tunnelling services", "tls.sni:(*ngrok* OR *trycloudflare.com OR *.loca.lt OR *serveo.net OR *pagekite.me OR *portmap.io)"},
+				{"Tunnelling services (ngrok, trycloudflare, devtunnels, ... from the reference lists)", "tunnel:*"},
 			}
 			for i, h := range walk {
 				w := window{since: "48h"}
@@ -132,7 +132,8 @@ hunts against it. Re-running replaces the previous demo store.`,
 			fmt.Fprintf(e.stdout, "\n   Then pivot, e.g.:\n      %s top dest_ip 'http.http_method:CONNECT'\n      %s hunt 'http.http_method:CONNECT%s' --limit 20\n", cmd, cmd, notApproved)
 			fmt.Fprintf(e.stdout, "      %s top tls.sni 'tls.issuerdn:*Encrypt*'\n      %s stats\n", cmd, cmd)
 			fmt.Fprintf(e.stdout, "\n   Host Insights and Sightings:\n      %s hosts 'host.roles:\"http proxy\" AND NOT host.approved:true'\n      %s hunt 'http.http_method:CONNECT' --hosts\n      %s host 10.20.0.10\n      %s sightings --key tls.sni --since 48h\n", cmd, cmd, cmd, cmd)
-			fmt.Fprintf(e.stdout, "\n   The planted cases are listed in %s.\n", truth)
+			fmt.Fprintf(e.stdout, "\n   Detections (T1090), with evidence and an explained decision:\n      %s findings\n      %s explain ID\n      %s eval --truth %s\n      %s export blocklist --format suricata\n", cmd, cmd, cmd, truth, cmd)
+			fmt.Fprintf(e.stdout, "\n   The planted cases are listed in %s; docs/hunting-rogue-proxies.md walks the seed hunt.\n", truth)
 			return nil
 		},
 	})
