@@ -181,7 +181,7 @@ var keyTable = []keySpec{
 			}
 			return client(ev, name)
 		},
-		derive: func(t *Tracker, v string) string { return t.domains.get(v) }},
+		derive: func(_ *Tracker, v string) string { return registeredDomain(v) }},
 	{name: "fileinfo.sha256", asset: "dest (receiver)", events: fileEvents,
 		desc: "SHA-256 of a transferred file (needs file hashing on the sensor).",
 		get: func(ev *event.Event) (string, netip.Addr, string) {

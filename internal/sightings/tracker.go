@@ -37,9 +37,6 @@ type Options struct {
 	// SizeHint presizes the table for that many values, avoiding resize
 	// pauses while learning a large network. Optional.
 	SizeHint int
-	// DomainCacheSize bounds the queried-name → registered-domain cache
-	// (default 65536 names).
-	DomainCacheSize int
 }
 
 // Sighting is one value seen for the first time on the network, with the
@@ -73,7 +70,6 @@ type Tracker struct {
 	byType        [numTypes][]*tracked // by typeIndex of the event type
 	keys          []*tracked
 	set           set
-	domains       *domainCache
 	buf           []byte // scratch for "key\x00value", ingest goroutine only
 	pend          []pending
 	one           [1]*event.Event // Observe's batch of one
@@ -95,11 +91,6 @@ func New(opt Options) *Tracker {
 		learningUntil: opt.LearningUntil,
 		buf:           make([]byte, 0, 256),
 	}
-	cacheSize := opt.DomainCacheSize
-	if cacheSize <= 0 {
-		cacheSize = 65536
-	}
-	t.domains = newDomainCache(cacheSize)
 	t.set.init(opt.SizeHint, rand.Uint64())
 	want := map[string]bool{}
 	for _, k := range opt.Keys {
@@ -288,7 +279,7 @@ func (t *Tracker) Len() int { return t.set.len() }
 // (×1.5), and WriteSnapshot copies the hashes (8 bytes per value) while it
 // runs.
 func (t *Tracker) MemoryBytes() int64 {
-	return t.set.bytes() + t.domains.bytes.Load()
+	return t.set.bytes()
 }
 
 // KeyCounts returns, per tracked key, how many new values this process has

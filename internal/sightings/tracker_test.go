@@ -238,30 +238,6 @@ func TestRegisteredDomain(t *testing.T) {
 	}
 }
 
-func TestDomainCacheBounded(t *testing.T) {
-	c := newDomainCache(64)
-	for i := range 1000 {
-		name := fmt.Sprintf("h%d.example%d.com", i, i%7)
-		if got, want := c.get(name), fmt.Sprintf("example%d.com", i%7); got != want {
-			t.Fatalf("%s → %s, want %s", name, got, want)
-		}
-		if len(c.cur)+len(c.old) > 64 {
-			t.Fatalf("cache holds %d names", len(c.cur)+len(c.old))
-		}
-	}
-	// A hit in the old generation is promoted and stays correct.
-	c.get("keep.example.org")
-	for i := range 40 {
-		c.get(fmt.Sprintf("x%d.example.net", i))
-	}
-	if got := c.get("keep.example.org"); got != "example.org" {
-		t.Fatal(got)
-	}
-	if c.bytes.Load() <= 0 {
-		t.Fatal("no size accounted")
-	}
-}
-
 func TestEmitOncePerKeyValue(t *testing.T) {
 	tr := New(Options{})
 	ev := mustDecode(t, http7)
