@@ -61,12 +61,7 @@ look-alike is escalated.`,
 			if err != nil {
 				return err
 			}
-			st, err := openStore(e, true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			list, err := loadFindings(ctx, st, q)
+			list, err := storedFindings(ctx, e, q)
 			if err != nil {
 				return err
 			}

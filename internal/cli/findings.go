@@ -31,6 +31,16 @@ var findingFieldNames = []string{"timestamp", "finding.id", "finding.detector", 
 // loadFindings reads finding events matching q (its Where is ANDed with
 // event_type:finding by the caller) and returns the latest version of
 // each finding id.
+// storedFindings opens the store read-only for one query of findings.
+func storedFindings(ctx context.Context, e *env, q store.Query) ([]event.Finding, error) {
+	st, err := openStore(e, true)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return loadFindings(ctx, st, q)
+}
+
 func loadFindings(ctx context.Context, st store.Store, q store.Query) ([]event.Finding, error) {
 	q.Fields = findingFieldNames
 	q.Raw = true
@@ -131,12 +141,7 @@ docs/detections.md.`,
 			if err != nil {
 				return err
 			}
-			st, err := openStore(e, true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			list, err := loadFindings(ctx, st, q)
+			list, err := storedFindings(ctx, e, q)
 			if err != nil {
 				return err
 			}
@@ -254,12 +259,7 @@ addresses and on DNS queries, TLS SNI and HTTP Host of the names.
 			if err != nil {
 				return err
 			}
-			st, err := openStore(e, true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			list, err := loadFindings(ctx, st, q)
+			list, err := storedFindings(ctx, e, q)
 			if err != nil {
 				return err
 			}
