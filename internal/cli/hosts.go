@@ -14,6 +14,7 @@ import (
 
 	"github.com/nethunt/nethunt/internal/hosts"
 	"github.com/nethunt/nethunt/internal/query"
+	"github.com/nethunt/nethunt/internal/store"
 )
 
 func init() {
@@ -205,16 +206,11 @@ const maxHostFilter = 5000
 // hostArgs appends the --src-hosts/--dest-hosts filters to a query as
 // address lists resolved from Host Insights. Addresses come from the host
 // table (valid IPs), and are bound as parameters like any query value.
-func (w *window) hostArgs(ctx context.Context, e *env, args []string) ([]string, error) {
+func (w *window) hostArgs(ctx context.Context, cs *cmdStore, args []string) ([]string, error) {
 	if w.srcHosts == "" && w.destHosts == "" {
 		return args, nil
 	}
-	st, err := openStore(e, true)
-	if err != nil {
-		return nil, err
-	}
-	t, err := currentHosts(ctx, e, st)
-	st.Close()
+	t, err := cs.hostTable(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -253,4 +249,43 @@ func (w *window) hostArgs(ctx context.Context, e *env, args []string) ([]string,
 		out = append(out, term)
 	}
 	return out, nil
+}
+
+// cmdStore opens the store, and loads Host Insights, at most once per
+// command, so host filters, the hosts view and the hunt share them.
+type cmdStore struct {
+	e     *env
+	st    store.Store
+	hosts *hosts.Table
+}
+
+func (c *cmdStore) store() (store.Store, error) {
+	if c.st == nil {
+		st, err := openStore(c.e, true)
+		if err != nil {
+			return nil, err
+		}
+		c.st = st
+	}
+	return c.st, nil
+}
+
+func (c *cmdStore) hostTable(ctx context.Context) (*hosts.Table, error) {
+	if c.hosts == nil {
+		st, err := c.store()
+		if err != nil {
+			return nil, err
+		}
+		if c.hosts, err = currentHosts(ctx, c.e, st); err != nil {
+			return nil, err
+		}
+	}
+	return c.hosts, nil
+}
+
+// Close closes the store if it was opened.
+func (c *cmdStore) Close() {
+	if c.st != nil {
+		c.st.Close()
+	}
 }

@@ -52,7 +52,9 @@ destination), with event counts and their Host Insights summary.`,
 			fs.BoolVar(&byHost, "hosts", false, "show the distinct hosts behind the matching events instead of the events")
 		},
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			args, err := w.hostArgs(ctx, e, args)
+			cs := &cmdStore{e: e}
+			defer cs.Close()
+			args, err := w.hostArgs(ctx, cs, args)
 			if err != nil {
 				return err
 			}
@@ -63,11 +65,10 @@ destination), with event counts and their Host Insights summary.`,
 			q.Limit, q.Asc = limit, asc
 			q.Raw = format == "json" || raw
 			if byHost {
-				st, err := openStore(e, true)
+				st, err := cs.store()
 				if err != nil {
 					return err
 				}
-				defer st.Close()
 				top, err := st.Top(ctx, "ip", q, max(limit, 1))
 				if err != nil {
 					return err
@@ -76,7 +77,7 @@ destination), with event counts and their Host Insights summary.`,
 				for i, tv := range top {
 					counts[i] = hostCount{tv.Value, tv.Count}
 				}
-				t, err := currentHosts(ctx, e, st)
+				t, err := cs.hostTable(ctx)
 				if err != nil {
 					return err
 				}
@@ -96,11 +97,10 @@ destination), with event counts and their Host Insights summary.`,
 			if info {
 				q.Fields = append(append([]string(nil), cols...), infoFields...)
 			}
-			st, err := openStore(e, true)
+			st, err := cs.store()
 			if err != nil {
 				return err
 			}
-			defer st.Close()
 			switch format {
 			case "json":
 				n := 0
@@ -170,7 +170,9 @@ destination), with event counts and their Host Insights summary.`,
 		short: "Count events matching a filter",
 		flags: func(fs *flag.FlagSet) { cw.flags(fs) },
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			args, err := cw.hostArgs(ctx, e, args)
+			cs := &cmdStore{e: e}
+			defer cs.Close()
+			args, err := cw.hostArgs(ctx, cs, args)
 			if err != nil {
 				return err
 			}
@@ -178,11 +180,10 @@ destination), with event counts and their Host Insights summary.`,
 			if err != nil {
 				return err
 			}
-			st, err := openStore(e, true)
+			st, err := cs.store()
 			if err != nil {
 				return err
 			}
-			defer st.Close()
 			n, err := st.Count(ctx, q)
 			if err != nil {
 				return err
@@ -219,7 +220,9 @@ List fields (dns.rrname, dns.answers.rdata, ...) count each element.`,
 			if f.Pseudo() {
 				return fmt.Errorf("%s is a pseudo-field; use one of %s", fname, strings.Join(f.Any, ", "))
 			}
-			rest, err := tw.hostArgs(ctx, e, args[1:])
+			cs := &cmdStore{e: e}
+			defer cs.Close()
+			rest, err := tw.hostArgs(ctx, cs, args[1:])
 			if err != nil {
 				return err
 			}
@@ -227,11 +230,10 @@ List fields (dns.rrname, dns.answers.rdata, ...) count each element.`,
 			if err != nil {
 				return err
 			}
-			st, err := openStore(e, true)
+			st, err := cs.store()
 			if err != nil {
 				return err
 			}
-			defer st.Close()
 			vals, err := st.Top(ctx, fname, q, topN)
 			if err != nil {
 				return err
