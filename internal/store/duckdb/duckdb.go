@@ -20,6 +20,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,6 +77,7 @@ type Store struct {
 	lines   [][]byte
 	seq     int64
 	sorted  []*event.Event
+	marker  *os.File // path + ".seq": see PeekSeq
 }
 
 // evTable is one physical per-event-type table and its column order.
@@ -151,7 +153,50 @@ func Open(path string, opt Options) (*Store, error) {
 		s.db.Close()
 		return nil, err
 	}
+	if !opt.ReadOnly {
+		m, err := os.OpenFile(path+".seq", os.O_RDWR|os.O_CREATE, 0o644)
+		if err == nil {
+			s.marker = m
+			err = s.mark(s.seq)
+		}
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("sequence marker: %w", err)
+		}
+	}
 	return s, nil
+}
+
+// The sequence marker (store path + ".seq") lets another process learn,
+// without opening the database (which a running owner locks, and which
+// costs tens of milliseconds), whether state saved at some batch sequence
+// is current: a cold `nethunt host IP` answers from the Host Insights
+// snapshot alone when the snapshot's sequence equals the marker. The
+// marker is written, and synced, before each batch commits, so it is
+// never below the committed sequence; an equal snapshot sequence (never
+// above the committed one) therefore proves that nothing was committed
+// since. After a failed or interrupted commit the marker is ahead, and
+// readers fall back to the database until the next batch or open.
+const markerMagic = "NHSEQ001"
+
+func (s *Store) mark(seq int64) error {
+	var b [16]byte
+	copy(b[:], markerMagic)
+	binary.LittleEndian.PutUint64(b[8:], uint64(seq))
+	if _, err := s.marker.WriteAt(b[:], 0); err != nil {
+		return err
+	}
+	return s.marker.Sync()
+}
+
+// PeekSeq returns the batch sequence the store at path has committed or is
+// committing (see mark), without opening it. ok is false when unknown.
+func PeekSeq(path string) (seq int64, ok bool) {
+	b, err := os.ReadFile(path + ".seq")
+	if err != nil || len(b) != 16 || string(b[:8]) != markerMagic {
+		return 0, false
+	}
+	return int64(binary.LittleEndian.Uint64(b[8:])), true
 }
 
 func openError(path string, err error) error {
@@ -171,7 +216,8 @@ func openError(path string, err error) error {
 
 func (s *Store) checkReadable(ctx context.Context) error {
 	var v int
-	if err := s.db.QueryRowContext(ctx, `SELECT version FROM nethunt_meta`).Scan(&v); err != nil {
+	// The committed sequence too: readers catch derived state up to it.
+	if err := s.db.QueryRowContext(ctx, `SELECT version, seq FROM nethunt_meta`).Scan(&v, &s.seq); err != nil {
 		return openError(s.path, err)
 	}
 	if v > schemaVersion {
@@ -423,6 +469,11 @@ func (s *Store) Append(ctx context.Context, batch []*event.Event, cps []store.Ch
 	s.sorted = append(s.sorted[:0], batch...)
 	slices.SortStableFunc(s.sorted, func(a, b *event.Event) int { return a.Time.Compare(b.Time) })
 	seq := s.seq + 1
+	if s.marker != nil {
+		if err := s.mark(seq); err != nil {
+			return 0, fmt.Errorf("sequence marker: %w", err)
+		}
+	}
 
 	// Raw lines go to the archive first; they count as stored only once the
 	// transaction below records the archive's new end.
@@ -1057,6 +1108,10 @@ func (s *Store) Close() error {
 	errs = append(errs, s.db.Close())
 	if s.arc != nil {
 		errs = append(errs, s.arc.Close())
+	}
+	if s.marker != nil {
+		errs = append(errs, s.marker.Close())
+		s.marker = nil
 	}
 	return errors.Join(errs...)
 }
