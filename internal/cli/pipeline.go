@@ -75,7 +75,7 @@ func newPipeline(ctx context.Context, cfg *config.Config, st store.Store, log io
 	stages = append(stages, catchUp{det, det.Seq()})
 	en.OnLists = det.SetLists
 	go en.Run(ctx) // reload intel, GeoIP and reference lists when their files change
-	if err := replay(ctx, st, stages, log); err != nil {
+	if err := replay(ctx, cfg, en, st, stages, log); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -87,8 +87,12 @@ type catchUp struct {
 }
 
 // replay feeds stored batches after each stage's snapshot through it,
-// discarding what it derives (that was stored the first time).
-func replay(ctx context.Context, st store.Store, stages []catchUp, log io.Writer) error {
+// discarding what it derives (that was stored the first time). Events are
+// enriched as at ingest (network groups, GeoIP, intel...), with en, or
+// with an enricher built from cfg when en is nil: Host Insights keep
+// groups and countries, detectors their intel, whichever way state is
+// rebuilt.
+func replay(ctx context.Context, cfg *config.Config, en *enrich.Enricher, st store.Store, stages []catchUp, log io.Writer) error {
 	if len(stages) == 0 {
 		return nil
 	}
@@ -98,6 +102,12 @@ func replay(ctx context.Context, st store.Store, stages []catchUp, log io.Writer
 	}
 	if from >= st.Seq() {
 		return nil
+	}
+	if en == nil {
+		var err error
+		if en, err = enrich.New(cfg); err != nil {
+			return err
+		}
 	}
 	t0 := time.Now()
 	var batch []*event.Event
@@ -119,6 +129,7 @@ func replay(ctx context.Context, st store.Store, stages []catchUp, log io.Writer
 		if err != nil {
 			return nil // stored events decoded once; a failure here is not fatal
 		}
+		en.Event(ev)
 		batch = append(batch, ev)
 		n++
 		return nil
