@@ -2,36 +2,60 @@ package hosts
 
 import (
 	"bufio"
-	"compress/gzip"
+	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/netip"
+	"os"
+	"runtime"
 	"slices"
+	"sync"
 )
 
-// Snapshot format: a gzip stream whose content is
+// Snapshot format (version 2): an uncompressed file that can be read whole
+// (Load) or one host at a time (LoadHost, what a cold `nethunt host IP`
+// uses so that it answers in milliseconds whatever the number of hosts):
 //
-//	magic "NHHOSTS\x00" | uvarint version (1) | varint seq
-//	uvarint events observed | uvarint hosts refused | bool saw-DNS-request
-//	uvarint host count | hosts... | magic "NHHOSTS\xff"
+//	header  magic "NHHOSTS\x00" | uvarint version (2) | varint seq
+//	        uvarint events observed | uvarint hosts refused | bool saw-DNS-request
+//	        uvarint host count
+//	records one per host, in table order: uvarint length | host fields
+//	index   one fixed-size entry per host, sorted by address: address
+//	        length (4|16) and 16 bytes | u64 record offset | u32 record
+//	        length | u32 CRC-32C of the record
+//	footer  u64 index offset | u64 host count | u32 CRC-32C of header+index
+//	        | magic "NHHOSTS\xff"
 //
-// Integers are (u)varints, strings uvarint length + bytes, addresses
-// netip.Addr binary form, times unix nanoseconds. Each host is written by
-// the same code that reads it (codec), field by field. Roles are not
-// stored: they are recomputed from the evidence on load, as is "internal"
-// (from the current Options.HomeNets). Transient state (the CONNECT-tunnel
-// and pending-DNS-name caches) is not stored. A version mismatch is an
-// error: rebuild the table by observing the stored events.
+// Integers in records are (u)varints, strings uvarint length + bytes,
+// addresses netip.Addr binary form, times unix nanoseconds. Each host is
+// written by the same code that reads it (codec), field by field. Roles are
+// not stored: they are recomputed from the evidence on load, as is
+// "internal" (from the current Options.HomeNets). Transient state (the
+// CONNECT-tunnel and pending-DNS-name caches) is not stored. Every record
+// and the header+index carry a checksum, so damage is an error, not a
+// wrong profile. A version mismatch is an error: rebuild the table by
+// observing the stored events.
 const (
 	snapMagic   = "NHHOSTS\x00"
 	snapTrailer = "NHHOSTS\xff"
-	snapVersion = 1
+	snapVersion = 2
+	// indexEntry: addr length byte + 16 address bytes + u64 offset + u32
+	// length + u32 CRC.
+	indexEntry = 1 + 16 + 8 + 4 + 4
+	footerSize = 8 + 8 + 4 + len(snapTrailer)
+	maxRecord  = 64 << 20
 )
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // ErrSnapshot is wrapped by Load errors about the content (not I/O).
 var ErrSnapshot = errors.New("hosts: invalid snapshot")
+
+func snapErr(msg string) error { return fmt.Errorf("%w: %s", ErrSnapshot, msg) }
 
 // Save writes a snapshot of the table, recording seq, the ingest batch
 // sequence it covers. The snapshot is consistent: Observe is blocked while
@@ -44,14 +68,20 @@ func (t *Table) Save(w io.Writer, seq int64) error {
 	return t.saveLocked(w, seq)
 }
 
+type idxEnt struct {
+	addr netip.Addr
+	off  uint64
+	n    uint32
+	crc  uint32
+}
+
 // saveLocked writes the snapshot; the caller holds a lock.
 func (t *Table) saveLocked(w io.Writer, seq int64) error {
-	zw, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(zw, 1<<16)
-	c := &codec{enc: true, w: bw}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	// Header, into a buffer: it is checksummed with the index.
+	var hdr bytes.Buffer
+	hw := bufio.NewWriter(&hdr)
+	c := &codec{enc: true, w: hw}
 	c.raw([]byte(snapMagic))
 	v := uint64(snapVersion)
 	c.uvarint(&v)
@@ -59,82 +89,351 @@ func (t *Table) saveLocked(w io.Writer, seq int64) error {
 	c.uvarint(&t.events)
 	c.uvarint(&t.refused)
 	c.bool(&t.sawDNSRequest)
-	n := uint64(len(t.hosts))
+	n := uint64(len(t.all))
 	c.uvarint(&n)
-	for _, h := range t.all {
-		h.code(c)
-	}
-	c.raw([]byte(snapTrailer))
 	if c.err != nil {
 		return c.err
 	}
-	if err := bw.Flush(); err != nil {
+	hw.Flush()
+	if _, err := bw.Write(hdr.Bytes()); err != nil {
 		return err
 	}
-	return zw.Close()
+	off := uint64(hdr.Len())
+	// Records.
+	var rec bytes.Buffer
+	rw := bufio.NewWriterSize(&rec, 4096)
+	rc := &codec{enc: true, w: rw}
+	idx := make([]idxEnt, 0, len(t.all))
+	var lenBuf [binary.MaxVarintLen64]byte
+	for _, h := range t.all {
+		rec.Reset()
+		rw.Reset(&rec)
+		h.code(rc)
+		if rc.err != nil {
+			return rc.err
+		}
+		rw.Flush()
+		b := rec.Bytes()
+		if len(b) > maxRecord {
+			return fmt.Errorf("hosts: record of %s is %d bytes", h.ip, len(b))
+		}
+		k := binary.PutUvarint(lenBuf[:], uint64(len(b)))
+		bw.Write(lenBuf[:k])
+		if _, err := bw.Write(b); err != nil {
+			return err
+		}
+		idx = append(idx, idxEnt{addr: h.ip, off: off + uint64(k), n: uint32(len(b)), crc: crc32.Checksum(b, castagnoli)})
+		off += uint64(k + len(b))
+	}
+	// Index, sorted by address for binary search.
+	slices.SortFunc(idx, func(a, b idxEnt) int { return a.addr.Compare(b.addr) })
+	crc := crc32.Checksum(hdr.Bytes(), castagnoli)
+	ent := make([]byte, indexEntry)
+	for _, e := range idx {
+		putEntry(ent, e)
+		crc = crc32.Update(crc, castagnoli, ent)
+		if _, err := bw.Write(ent); err != nil {
+			return err
+		}
+	}
+	var foot [footerSize]byte
+	binary.LittleEndian.PutUint64(foot[0:], off)
+	binary.LittleEndian.PutUint64(foot[8:], n)
+	binary.LittleEndian.PutUint32(foot[16:], crc)
+	copy(foot[20:], snapTrailer)
+	if _, err := bw.Write(foot[:]); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func putEntry(b []byte, e idxEnt) {
+	clear(b)
+	a := e.addr.As16()
+	b[0] = byte(e.addr.BitLen() / 8)
+	copy(b[1:17], a[:])
+	binary.LittleEndian.PutUint64(b[17:], e.off)
+	binary.LittleEndian.PutUint32(b[25:], e.n)
+	binary.LittleEndian.PutUint32(b[29:], e.crc)
+}
+
+func getEntry(b []byte) (idxEnt, bool) {
+	var a16 [16]byte
+	copy(a16[:], b[1:17])
+	var a netip.Addr
+	switch b[0] {
+	case 4:
+		a = netip.AddrFrom16(a16).Unmap()
+		if !a.Is4() {
+			return idxEnt{}, false
+		}
+	case 16:
+		a = netip.AddrFrom16(a16)
+	default:
+		return idxEnt{}, false
+	}
+	return idxEnt{addr: a, off: binary.LittleEndian.Uint64(b[17:]), n: binary.LittleEndian.Uint32(b[25:]), crc: binary.LittleEndian.Uint32(b[29:])}, true
+}
+
+// snapHeader is what precedes the host records.
+type snapHeader struct {
+	seq              int64
+	events, refused  uint64
+	sawDNS           bool
+	count            int
+	end              int // header length in bytes
+	indexOff, indexN uint64
+}
+
+// readLayout checks the footer, header and index of a snapshot of size
+// bytes read through r, and returns the header and the index entries.
+func readLayout(r io.ReaderAt, size int64) (snapHeader, []byte, error) {
+	var h snapHeader
+	if size < int64(len(snapMagic)+footerSize) {
+		return h, nil, snapErr("truncated")
+	}
+	var foot [footerSize]byte
+	if _, err := r.ReadAt(foot[:], size-int64(footerSize)); err != nil {
+		return h, nil, fmt.Errorf("%w: %v", ErrSnapshot, err)
+	}
+	if string(foot[20:]) != snapTrailer {
+		return h, nil, snapErr("missing trailer (truncated, or an older format: rebuild with 'nethunt hosts rebuild')")
+	}
+	h.indexOff = binary.LittleEndian.Uint64(foot[0:])
+	h.indexN = binary.LittleEndian.Uint64(foot[8:])
+	want := binary.LittleEndian.Uint32(foot[16:])
+	if h.indexN > uint64(size)/indexEntry || h.indexOff > uint64(size) || h.indexOff+h.indexN*indexEntry != uint64(size-int64(footerSize)) {
+		return h, nil, snapErr("bad index bounds")
+	}
+	// The header is small; 64 bytes always hold it (magic 8 + 6 varints).
+	hb := make([]byte, min(int64(h.indexOff), 64))
+	if _, err := r.ReadAt(hb, 0); err != nil {
+		return h, nil, fmt.Errorf("%w: %v", ErrSnapshot, err)
+	}
+	c := &codec{r: bufio.NewReader(bytes.NewReader(hb))}
+	if !c.expect(snapMagic) {
+		return h, nil, snapErr("bad magic")
+	}
+	var v uint64
+	c.uvarint(&v)
+	if c.err == nil && v != snapVersion {
+		return h, nil, fmt.Errorf("%w: version %d, want %d (rebuild from events)", ErrSnapshot, v, snapVersion)
+	}
+	c.varint(&h.seq)
+	c.uvarint(&h.events)
+	c.uvarint(&h.refused)
+	c.bool(&h.sawDNS)
+	h.count = c.length(1 << 30)
+	if c.err != nil {
+		return h, nil, c.err
+	}
+	h.end = len(hb) - c.r.Buffered()
+	if uint64(h.count) != h.indexN {
+		return h, nil, snapErr("host count and index disagree")
+	}
+	idx := make([]byte, h.indexN*indexEntry)
+	if _, err := r.ReadAt(idx, int64(h.indexOff)); err != nil {
+		return h, nil, fmt.Errorf("%w: %v", ErrSnapshot, err)
+	}
+	crc := crc32.Checksum(hb[:h.end], castagnoli)
+	if crc32.Update(crc, castagnoli, idx) != want {
+		return h, nil, snapErr("checksum mismatch in header or index")
+	}
+	return h, idx, nil
+}
+
+// decodeHost decodes one record, checking its checksum.
+func decodeHost(rec []byte, e idxEnt, br *bufio.Reader, bb *bytes.Reader) (*Host, error) {
+	if crc32.Checksum(rec, castagnoli) != e.crc {
+		return nil, snapErr("checksum mismatch in host " + e.addr.String())
+	}
+	bb.Reset(rec)
+	br.Reset(bb)
+	c := &codec{r: br}
+	h := new(Host)
+	h.code(c)
+	if c.err != nil {
+		return nil, c.err
+	}
+	if br.Buffered() != 0 || bb.Len() != 0 {
+		return nil, snapErr("trailing bytes in host " + e.addr.String())
+	}
+	h.ip = normAddr(h.ip)
+	if h.ip != e.addr {
+		return nil, snapErr("host record and index disagree")
+	}
+	return h, nil
 }
 
 // Load replaces the table's content with a snapshot and returns the
 // sequence it covers. On error the table is unchanged.
 func (t *Table) Load(r io.Reader) (seq int64, err error) {
-	zr, err := gzip.NewReader(r)
+	data, err := readAll(r)
 	if err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrSnapshot, err)
 	}
-	c := &codec{r: bufio.NewReaderSize(zr, 1<<16)}
-	if !c.expect(snapMagic) {
-		return 0, c.fail("bad magic")
+	hd, idx, err := readLayout(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return 0, err
 	}
-	var v uint64
-	c.uvarint(&v)
-	if c.err == nil && v != snapVersion {
-		return 0, fmt.Errorf("%w: version %d, want %d (rebuild from events)", ErrSnapshot, v, snapVersion)
+	ents := make([]idxEnt, hd.count)
+	for i := range ents {
+		e, ok := getEntry(idx[i*indexEntry:])
+		if !ok {
+			return 0, snapErr("bad address in index")
+		}
+		if i > 0 && e.addr.Compare(ents[i-1].addr) <= 0 {
+			return 0, snapErr("index not sorted, or a duplicate host")
+		}
+		ents[i] = e
 	}
-	var events, refused uint64
-	var sawDNS bool
-	c.varint(&seq)
-	c.uvarint(&events)
-	c.uvarint(&refused)
-	c.bool(&sawDNS)
-	n := c.length(1 << 30)
-	hosts := make(map[netip.Addr]*Host, min(n, 1<<16))
-	var all []*Host
-	for i := 0; i < n && c.err == nil; i++ {
-		h := new(Host)
-		h.code(c)
-		if c.err != nil {
-			break
+	// Records follow each other from the header's end, in table order.
+	slices.SortFunc(ents, func(a, b idxEnt) int { return cmp.Compare(a.off, b.off) })
+	pos := uint64(hd.end)
+	for _, e := range ents {
+		n, k := binary.Uvarint(data[min(pos, uint64(len(data))):])
+		if k <= 0 || n != uint64(e.n) || pos+uint64(k) != e.off || e.off+n > hd.indexOff {
+			return 0, snapErr("records and index disagree")
 		}
-		h.ip = normAddr(h.ip)
-		if !h.ip.IsValid() || hosts[h.ip] != nil {
-			return 0, c.fail("bad or duplicate host address")
-		}
+		pos = e.off + n
+	}
+	if pos != hd.indexOff {
+		return 0, snapErr("records and index disagree")
+	}
+	// Decode on every core: records are independent.
+	all := make([]*Host, len(ents))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(ents)/512))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			br, bb := bufio.NewReaderSize(nil, 4096), bytes.NewReader(nil)
+			for i := w; i < len(ents); i += workers {
+				e := ents[i]
+				h, err := decodeHost(data[e.off:e.off+uint64(e.n)], e, br, bb)
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				all[i] = h
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return 0, err
+	}
+	hosts := make(map[netip.Addr]*Host, len(all))
+	for _, h := range all {
 		hosts[h.ip] = h
-		all = append(all, h)
-	}
-	if c.err == nil && !c.expect(snapTrailer) {
-		return 0, c.fail("missing trailer")
-	}
-	if c.err != nil {
-		return 0, c.err
-	}
-	// Drain so that gzip verifies its checksum.
-	if _, err := io.Copy(io.Discard, c.r); err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrSnapshot, err)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.reset()
 	t.hosts, t.all = hosts, all
-	t.events, t.refused, t.sawDNSRequest = events, refused, sawDNS
+	t.events, t.refused, t.sawDNSRequest = hd.events, hd.refused, hd.sawDNS
 	for _, h := range all {
-		h.internal = t.internal(h.ip)
-		h.idIdx = noID
-		h.asLabel = asLabel(h.asn, h.asOrg)
-		h.dirty = false
-		t.markDirty(h)
+		t.adopt(h)
 	}
-	return seq, nil
+	return hd.seq, nil
+}
+
+// readAll reads r in one allocation when its size is known (a file, a
+// bytes.Reader): io.ReadAll's doubling would copy and clear a 100 MB
+// snapshot several times.
+func readAll(r io.Reader) ([]byte, error) {
+	var size int64 = -1
+	switch x := r.(type) {
+	case interface{ Size() int64 }:
+		size = x.Size()
+	case *os.File:
+		if fi, err := x.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+	}
+	if size < 0 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, size+1) // +1: see EOF without a second allocation
+	n, err := io.ReadFull(r, b)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		return b[:n], nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Larger than its size said (a growing file): read the rest.
+	rest, err := io.ReadAll(r)
+	return append(b, rest...), err
+}
+
+// adopt prepares a decoded host for the table (lock held).
+func (t *Table) adopt(h *Host) {
+	h.internal = t.internal(h.ip)
+	h.idIdx = noID
+	h.asLabel = asLabel(h.asn, h.asOrg)
+	h.dirty = false
+	t.markDirty(h)
+}
+
+// LoadHost replaces the table's content with the single host at ip from
+// a snapshot of size bytes, reading only its header, index and that
+// host's record. found is false when the snapshot has no such host. The
+// table then answers Get(ip) exactly as a fully loaded one would, at a
+// cost independent of the number of hosts; other queries see one host.
+func (t *Table) LoadHost(r io.ReaderAt, size int64, ip netip.Addr) (seq int64, found bool, err error) {
+	hd, idx, err := readLayout(r, size)
+	if err != nil {
+		return 0, false, err
+	}
+	ip = normAddr(ip)
+	var bad bool
+	lo, hi := 0, hd.count
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		e, ok := getEntry(idx[m*indexEntry:])
+		if !ok {
+			bad = true
+			break
+		}
+		if e.addr.Compare(ip) < 0 {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if bad {
+		return 0, false, snapErr("bad address in index")
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.reset()
+	t.hosts, t.all = make(map[netip.Addr]*Host, 1), nil
+	t.events, t.refused, t.sawDNSRequest = hd.events, hd.refused, hd.sawDNS
+	if lo == hd.count {
+		return hd.seq, false, nil
+	}
+	e, _ := getEntry(idx[lo*indexEntry:])
+	if e.addr != ip {
+		return hd.seq, false, nil
+	}
+	if e.off+uint64(e.n) > hd.indexOff {
+		return 0, false, snapErr("bad record bounds")
+	}
+	rec := make([]byte, e.n)
+	if _, err := r.ReadAt(rec, int64(e.off)); err != nil {
+		return 0, false, fmt.Errorf("%w: %v", ErrSnapshot, err)
+	}
+	h, err := decodeHost(rec, e, bufio.NewReaderSize(nil, 4096), bytes.NewReader(nil))
+	if err != nil {
+		return 0, false, err
+	}
+	t.hosts[h.ip] = h
+	t.all = append(t.all, h)
+	t.adopt(h)
+	return hd.seq, true, nil
 }
 
 // Reset empties the table (to rebuild it by observing events in order).

@@ -191,3 +191,21 @@ func BenchmarkFind100k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLoad100k: reading a snapshot of 100,000 hosts, what a cold
+// 'nethunt hosts QUERY' pays before it can answer.
+func BenchmarkLoad100k(b *testing.B) {
+	tb := scaleTable(b)
+	var buf bytes.Buffer
+	if err := tb.Save(&buf, 1); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(buf.Len()))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		back := New(Options{})
+		if _, err := back.Load(bytes.NewReader(buf.Bytes())); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
