@@ -28,12 +28,20 @@ type env struct {
 	stdout, stderr io.Writer
 	cfg            *config.Config
 	cfgPath        string
+	// live is set when the command runs inside the process that owns the
+	// store (answering a client over its socket): the command then uses
+	// that process's open store and in-memory Host Insights.
+	live *live
 }
 
 type command struct {
 	name, args, short, long string
 	run                     func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 	flags                   func(fs *flag.FlagSet)
+	// remote reports whether an invocation (its positional arguments) only
+	// reads the store, so that a process owning the store may answer it
+	// (see remote.go). Nil: never forwarded.
+	remote func(args []string) bool
 }
 
 var commands = map[string]*command{}
@@ -75,8 +83,8 @@ func usage(w io.Writer) {
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	g := flag.NewFlagSet("nethunt", flag.ContinueOnError)
 	g.SetOutput(io.Discard)
-	cfgPath := g.String("config", "", "")
-	dbPath := g.String("db", "", "")
+	var gl globals
+	gl.flags(g)
 	help := g.Bool("help", false, "")
 	g.BoolVar(help, "h", false, "")
 	if err := g.Parse(args); err != nil {
@@ -102,40 +110,75 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
+	fs, code := parseCommand(c, rest[1:], &gl, stdout, stderr)
+	if fs == nil {
+		return code
+	}
+	cfg, path, err := loadConfig(gl.config)
+	if err != nil {
+		fmt.Fprintf(stderr, "nethunt: %v\n", err)
+		return 1
+	}
+	if gl.db != "" {
+		cfg.Store.Path = gl.db
+		cfg.Ingest.Rejects = gl.db + ".rejects.jsonl"
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// A running nethunt process that owns the store answers read-only
+	// commands itself (from memory, and while it keeps ingesting); this
+	// process is then only a client of its socket.
+	if c.remote != nil && c.remote(fs.Args()) {
+		if code, ok := runRemote(ctx, socketPath(cfg), rest, stdout, stderr); ok {
+			return code
+		}
+	}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, cfg: cfg, cfgPath: path}
+	return runCommand(ctx, c, e, fs)
+}
+
+// globals are the flags every command accepts, before or after its name.
+type globals struct{ config, db string }
+
+func (g *globals) flags(fs *flag.FlagSet) {
+	fs.StringVar(&g.config, "config", g.config, "YAML configuration (default: ./nethunt.yaml if present)")
+	fs.StringVar(&g.db, "db", g.db, "database file (overrides store.path)")
+}
+
+// parseCommand parses a command's flags (and the global ones, which
+// analysts also type after the command). A nil FlagSet means the caller
+// returns code: 0 after --help, 2 after a usage error.
+func parseCommand(c *command, args []string, gl *globals, stdout, stderr io.Writer) (*flag.FlagSet, int) {
 	fs := flag.NewFlagSet("nethunt "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	if c.flags != nil {
 		c.flags(fs)
 	}
-	if err := fs.Parse(interleave(fs, rest[1:])); err != nil {
+	if fs.Lookup("config") == nil && fs.Lookup("db") == nil {
+		gl.flags(fs)
+	}
+	if err := fs.Parse(interleave(fs, args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			commandUsage(stdout, c)
-			return 0
+			return nil, 0
 		}
 		fmt.Fprintf(stderr, "nethunt %s: %v\n\n", c.name, err)
 		commandUsage(stderr, c)
-		return 2
+		return nil, 2
 	}
-	cfg, path, err := loadConfig(*cfgPath)
-	if err != nil {
-		fmt.Fprintf(stderr, "nethunt: %v\n", err)
-		return 1
-	}
-	if *dbPath != "" {
-		cfg.Store.Path = *dbPath
-		cfg.Ingest.Rejects = *dbPath + ".rejects.jsonl"
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, cfg: cfg, cfgPath: path}
+	return fs, 0
+}
+
+// runCommand runs a parsed command and maps its error to an exit code.
+func runCommand(ctx context.Context, c *command, e *env, fs *flag.FlagSet) int {
 	if err := c.run(ctx, e, fs, fs.Args()); err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "nethunt %s: %s\n\n", c.name, ue.msg)
-			commandUsage(stderr, c)
+			fmt.Fprintf(e.stderr, "nethunt %s: %s\n\n", c.name, ue.msg)
+			commandUsage(e.stderr, c)
 			return 2
 		}
-		fmt.Fprintf(stderr, "nethunt %s: %v\n", c.name, err)
+		fmt.Fprintf(e.stderr, "nethunt %s: %v\n", c.name, err)
 		return 1
 	}
 	return 0

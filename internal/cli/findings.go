@@ -115,7 +115,7 @@ func init() {
 	var format, kind string
 	var limit int
 	register(&command{
-		name: "findings", args: "[QUERY] [--since 48h] [--escalated] [--kind K] [--format table|json]",
+		name: "findings", remote: readOnly, args: "[QUERY] [--since 48h] [--escalated] [--kind K] [--format table|json]",
 		short: "Rogue-proxy and T1090 findings, with their escalate / review decision",
 		long: `Findings are stored as events (event_type:finding) and re-emitted with the
 same id as evidence accumulates; this lists the latest version of each,
@@ -167,7 +167,7 @@ docs/detections.md.`,
 	var eformat string
 	var evLimit int
 	register(&command{
-		name: "explain", args: "FINDING_ID [--format text|json] [--events 200]",
+		name: "explain", remote: readOnly, args: "FINDING_ID [--format text|json] [--events 200]",
 		short: "A finding's evidence chain: decision and reasons, evidence events, per-host timeline",
 		long: `Prints the latest version of the finding (title, decision, score and each
 reason, explanation, hosts), then the evidence events fetched back from
@@ -234,7 +234,7 @@ flow_id / community_id), then a timeline per host involved.`,
 	var bformat string
 	var internal bool
 	register(&command{
-		name: "export", args: "blocklist [--format list|csv|suricata] [--since 7d] [--internal]",
+		name: "export", remote: readOnly, args: "blocklist [--format list|csv|suricata] [--since 7d] [--internal]",
 		short: "Containment: IPs and domains of escalated findings, as a list, CSV or Suricata rules",
 		long: `Collects what to block from the escalated findings (latest version of each):
 external proxies and relays (addresses), Tor relays and onion / Tor2web

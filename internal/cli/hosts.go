@@ -21,7 +21,7 @@ func init() {
 	var limit int
 	var format string
 	register(&command{
-		name: "hosts", args: "[QUERY] [--limit 100] [--format table|json] | rebuild",
+		name: "hosts", remote: func(a []string) bool { return !(len(a) == 1 && a[0] == "rebuild") }, args: "[QUERY] [--limit 100] [--format table|json] | rebuild",
 		short: "Host Insights: hosts whose profile matches a filter on host.* fields",
 		long: `Every host seen in the events has a living profile (docs/host-insights.md).
 QUERY uses the filter language on host.* fields, e.g.
@@ -50,14 +50,19 @@ QUERY uses the filter language on host.* fields, e.g.
 				}
 				return err
 			}
-			st, err := openStore(e, true)
-			if err != nil {
-				return err
+			var t *hosts.Table
+			if e.live == nil {
+				t, _ = snapshotHosts(e.cfg)
 			}
-			defer st.Close()
-			t, err := currentHosts(ctx, e, st)
-			if err != nil {
-				return err
+			if t == nil {
+				st, err := openStore(e, true)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				if t, err = currentHosts(ctx, e, st); err != nil {
+					return err
+				}
 			}
 			t0 := time.Now()
 			rows, err := t.Query(text, limit)
@@ -84,7 +89,7 @@ QUERY uses the filter language on host.* fields, e.g.
 
 	var hformat string
 	register(&command{
-		name: "host", args: "IP [--format text|json]",
+		name: "host", remote: readOnly, args: "IP [--format text|json]",
 		short: "One host's full Host Insights card",
 		long: `Shows what a host serves, who uses it, its names, users, fingerprints,
 roles with their evidence and traffic, each value with first and last seen.`,
@@ -99,16 +104,24 @@ roles with their evidence and traffic, each value with first and last seen.`,
 			if err != nil {
 				return usageError{fmt.Sprintf("%q is not an IP address", args[0])}
 			}
-			st, err := openStore(e, true)
-			if err != nil {
-				return err
+			ip = ip.Unmap()
+			var c hosts.Card
+			var ok, current bool
+			if e.live == nil {
+				c, ok, current = snapshotCard(e.cfg, ip)
 			}
-			defer st.Close()
-			t, err := currentHosts(ctx, e, st)
-			if err != nil {
-				return err
+			if !current {
+				st, err := openStore(e, true)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				t, err := currentHosts(ctx, e, st)
+				if err != nil {
+					return err
+				}
+				c, ok = t.Get(ip)
 			}
-			c, ok := t.Get(ip.Unmap())
 			if !ok {
 				return fmt.Errorf("no profile for %s: it appears in no stored event", ip)
 			}
@@ -144,7 +157,7 @@ func rebuildHosts(ctx context.Context, e *env) error {
 	h.T.Reset()
 	h.seq = 0
 	t0 := time.Now()
-	if err := replay(ctx, st, []catchUp{{h, 0}}, e.stderr); err != nil {
+	if err := replay(ctx, e.cfg, nil, st, []catchUp{{h, 0}}, e.stderr); err != nil {
 		return err
 	}
 	if err := h.Snapshot(st.Seq()); err != nil {

@@ -151,3 +151,68 @@ func TestHostFiltersInHunts(t *testing.T) {
 		t.Fatalf("bad host query: exit %d, %s", code, errs)
 	}
 }
+
+// TestHostAnswersFromSnapshotOnlyWhenCurrent: a cold `nethunt host IP`
+// reads the Host Insights snapshot without opening the database only when
+// the store's sequence marker proves the snapshot current; a stale
+// snapshot (here: an older copy put back, as after a crash between a
+// commit and the next snapshot) is caught up from the store instead.
+func TestHostAnswersFromSnapshotOnlyWhenCurrent(t *testing.T) {
+	dir := t.TempDir()
+	eve, cfg := filepath.Join(dir, "eve.json"), filepath.Join(dir, "nethunt.yaml")
+	mustRun(t, "simulate", "--seed", "3", "--hosts", "40", "--hours", "2", "-o", eve, "--config-out", cfg)
+	data, err := os.ReadFile(eve)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(data), "\n")
+	first, second := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	os.WriteFile(first, []byte(strings.Join(lines[:len(lines)/2], "")), 0o644)
+	os.WriteFile(second, []byte(strings.Join(lines[len(lines)/2:], "")), 0o644)
+	db := filepath.Join(dir, "x.db")
+	g := []string{"--config", cfg, "--db", db}
+	snap := filepath.Join(db+".state", "hosts.snap")
+	const ip = "10.20.0.10" // the simulated approved proxy: busy all day
+
+	mustRun(t, append(g, "ingest", "--quiet", first)...)
+	early := mustRun(t, append(g, "host", ip, "--format", "json")...)
+	old, err := os.ReadFile(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, append(g, "ingest", "--quiet", second)...)
+	full := mustRun(t, append(g, "host", ip, "--format", "json")...)
+	if full == early {
+		t.Fatal("the second half changed nothing on the host: the test proves nothing")
+	}
+	// The long way (no marker: the database is opened) agrees.
+	marker, err := os.ReadFile(db + ".seq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(db + ".seq")
+	if got := mustRun(t, append(g, "host", ip, "--format", "json")...); got != full {
+		t.Fatalf("card without the marker differs from the one read from the snapshot")
+	}
+	os.WriteFile(db+".seq", marker, 0o644)
+	// A stale snapshot is not trusted.
+	if err := os.WriteFile(snap, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustRun(t, append(g, "host", ip, "--format", "json")...); got != full {
+		t.Errorf("with a stale snapshot the card is not caught up:\n%.400s\nwant\n%.400s", got, full)
+	}
+	if got := mustRun(t, append(g, "hosts", "host.ip:"+ip, "--format", "json")...); !strings.Contains(got, ip) {
+		t.Errorf("hosts with a stale snapshot: %s", got)
+	}
+	// A rebuild from the stored events gives the same card (events are
+	// enriched again: the network group is back).
+	mustRun(t, append(g, "hosts", "rebuild")...)
+	if got := mustRun(t, append(g, "host", ip, "--format", "json")...); got != full {
+		t.Errorf("card after hosts rebuild differs:\n%.600s\nwant\n%.600s", got, full)
+	}
+	// An unknown address, with a current snapshot, is answered as absent.
+	if _, errs, code := run(t, append(g, "host", "192.0.2.99")...); code != 1 || !strings.Contains(errs, "no profile") {
+		t.Errorf("unknown host: exit %d, %s", code, errs)
+	}
+}

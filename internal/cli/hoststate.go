@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"github.com/nethunt/nethunt/internal/event"
 	"github.com/nethunt/nethunt/internal/hosts"
 	"github.com/nethunt/nethunt/internal/store"
+	"github.com/nethunt/nethunt/internal/store/duckdb"
 )
 
 // hostStage keeps Host Insights current inside the ingest pipeline and
@@ -59,7 +59,7 @@ func loadHosts(cfg *config.Config) (*hostStage, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if h.seq, err = h.T.Load(bufio.NewReaderSize(f, 1<<20)); err != nil {
+	if h.seq, err = h.T.Load(f); err != nil {
 		return nil, fmt.Errorf("host insights state %s: %w (rebuild it with 'nethunt hosts rebuild')", h.path, err)
 	}
 	return h, nil
@@ -82,12 +82,65 @@ func (h *hostStage) Snapshot(seq int64) error {
 // snapshot plus a replay of what was stored after it (read-only: the
 // snapshot file is not rewritten).
 func currentHosts(ctx context.Context, e *env, st store.Store) (*hosts.Table, error) {
+	if e.live != nil && e.live.hosts != nil {
+		return e.live.hosts, nil // the owner's table is current by construction
+	}
 	h, err := loadHosts(e.cfg)
 	if err != nil {
 		return nil, err
 	}
-	if err := replay(ctx, st, []catchUp{{h, h.seq}}, io.Discard); err != nil {
+	if err := replay(ctx, e.cfg, nil, st, []catchUp{{h, h.seq}}, io.Discard); err != nil {
 		return nil, err
 	}
 	return h.T, nil
+}
+
+// snapshotHosts returns the table from its snapshot alone when the store's
+// sequence marker proves it current, sparing the database open.
+func snapshotHosts(cfg *config.Config) (*hosts.Table, bool) {
+	committed, ok := duckdb.PeekSeq(cfg.Store.Path)
+	if !ok {
+		return nil, false
+	}
+	h, err := loadHosts(cfg)
+	if err != nil || h.seq != committed {
+		return nil, false
+	}
+	return h.T, true
+}
+
+// snapshotCard answers a host lookup from the Host Insights snapshot alone,
+// reading its index and one record, when the store's sequence marker
+// proves the snapshot current (duckdb.PeekSeq): no database to open, so a
+// cold `nethunt host IP` costs a few milliseconds at any number of hosts.
+// current is false when that cannot be proved (no snapshot yet, an ingest
+// stopped by a crash, a damaged file): the caller then takes the long way.
+func snapshotCard(cfg *config.Config, ip netip.Addr) (card hosts.Card, found, current bool) {
+	committed, ok := duckdb.PeekSeq(cfg.Store.Path)
+	if !ok {
+		return card, false, false
+	}
+	opt, err := hostsOptions(cfg)
+	if err != nil {
+		return card, false, false
+	}
+	f, err := os.Open(filepath.Join(stateDir(cfg), "hosts.snap"))
+	if err != nil {
+		return card, false, false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return card, false, false
+	}
+	t := hosts.New(opt)
+	seq, found, err := t.LoadHost(f, fi.Size(), ip)
+	if err != nil || seq != committed {
+		return card, false, false
+	}
+	if !found {
+		return card, false, true
+	}
+	card, found = t.Get(ip)
+	return card, found, true
 }

@@ -32,7 +32,7 @@ func init() {
 	var fieldList, format string
 	var asc, raw, byHost bool
 	register(&command{
-		name: "hunt", args: "QUERY [--since 48h | --from T --to T] [--limit N] [--fields a,b] [--format table|json|csv] [--hosts]",
+		name: "hunt", remote: readOnly, args: "QUERY [--since 48h | --from T --to T] [--limit N] [--fields a,b] [--format table|json|csv] [--hosts]",
 		short: "Show events matching a filter, newest first",
 		long: `QUERY uses the hunting filter language (docs/query-language.md), e.g.
   nethunt hunt 'event_type:http AND http.http_method:CONNECT' --since 48h
@@ -166,7 +166,7 @@ destination), with event counts and their Host Insights summary.`,
 
 	var cw window
 	register(&command{
-		name: "count", args: "QUERY [--since 48h | --from T --to T]",
+		name: "count", remote: readOnly, args: "QUERY [--since 48h | --from T --to T]",
 		short: "Count events matching a filter",
 		flags: func(fs *flag.FlagSet) { cw.flags(fs) },
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
@@ -197,7 +197,7 @@ destination), with event counts and their Host Insights summary.`,
 	var topN int
 	var topFormat string
 	register(&command{
-		name: "top", args: "FIELD [QUERY] [-n 10] [--since 48h]",
+		name: "top", remote: readOnly, args: "FIELD [QUERY] [-n 10] [--since 48h]",
 		short: "Top values of a field (with counts) among events matching a filter",
 		long: `Examples:
   nethunt top tls.sni 'event_type:tls AND NOT tls.issuerdn:*DigiCert*'
@@ -260,7 +260,7 @@ List fields (dns.rrname, dns.answers.rdata, ...) count each element.`,
 	})
 
 	register(&command{
-		name: "stats", args: "",
+		name: "stats", remote: readOnly, args: "",
 		short: "Events per type, time span and size of the store",
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 			st, err := openStore(e, true)

@@ -39,94 +39,132 @@ Examples:
 			fs.BoolVar(&quiet, "quiet", false, "no progress display")
 		},
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			var read func(ctx context.Context, h source.Handler) error
-			switch {
-			case socket != "":
-				if len(args) > 0 || follow {
-					return usageError{"--socket takes no files and no --follow"}
-				}
-				read = func(ctx context.Context, h source.Handler) error {
-					return source.ListenUnix(ctx, socket, source.Options{MaxLineBytes: e.cfg.Ingest.MaxLineBytes}, h)
-				}
-			case follow:
-				if len(args) != 1 || args[0] == "-" {
-					return usageError{"--follow takes exactly one file"}
-				}
-			case len(args) == 0:
-				return usageError{"name files to ingest, or - for standard input"}
-			}
-			st, err := openStore(e, false)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if keep := time.Duration(e.cfg.Store.Retention); keep > 0 {
-				// Apply retention now and, for long-running ingests, hourly.
-				retain := func() {
-					if n, err := st.Retain(ctx, time.Now().Add(-keep)); err != nil {
-						fmt.Fprintf(e.stderr, "retention: %v\n", err)
-					} else if n > 0 {
-						fmt.Fprintf(e.stderr, "retention: deleted %d events older than %s\n", n, keep)
-					}
-				}
-				retain()
-				go func() {
-					tick := time.NewTicker(time.Hour)
-					defer tick.Stop()
-					for {
-						select {
-						case <-ctx.Done():
-							return
-						case <-tick.C:
-							retain()
-						}
-					}
-				}()
-			}
-			p, err := newPipeline(ctx, e.cfg, st, e.stderr)
-			if err != nil {
-				return err
-			}
-			rej, err := os.OpenFile(e.cfg.Ingest.Rejects, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-			if err != nil {
-				return fmt.Errorf("rejects file: %w", err)
-			}
-			defer rej.Close()
-			p.Rejects = rej
-			var shown int
-			var mu sync.Mutex
-			clear := "" // erase the progress line first, on a terminal
-			if f, ok := e.stderr.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
-				clear = "\r\033[K"
-			}
-			p.OnReject = func(r ingest.Reject) {
-				mu.Lock()
-				defer mu.Unlock()
-				if shown < 10 {
-					fmt.Fprintf(e.stderr, "%s%s:%d: rejected: %s %s\n", clear, r.Source, r.Line, r.Reason, r.Detail)
-				} else if shown == 10 {
-					fmt.Fprintf(e.stderr, "%s(further rejects only counted; all are in %s)\n", clear, e.cfg.Ingest.Rejects)
-				}
-				shown++
-			}
-			opt := source.Options{MaxLineBytes: e.cfg.Ingest.MaxLineBytes, Resume: p.Resume(ctx)}
-			if read == nil && follow {
-				read = func(ctx context.Context, h source.Handler) error {
-					return source.Follow(ctx, args[0], source.FollowOptions{Options: opt}, h)
-				}
-			} else if read == nil {
-				read = func(ctx context.Context, h source.Handler) error {
-					return source.ReadFiles(ctx, args, opt, h)
-				}
-			}
-			total := totalSize(args)
-			stopProgress := progress(e.stderr, &p.C, total, quiet)
-			sum, err := p.Run(ctx, read)
-			stopProgress()
-			printSummary(e.stdout, sum, e.cfg.Ingest.Rejects)
-			return err
+			return runIngest(ctx, e, args, ingestOptions{follow: follow, socket: socket, quiet: quiet})
 		},
 	})
+}
+
+// ingestOptions are the ingest flags; serve adds idle.
+type ingestOptions struct {
+	follow, quiet bool
+	socket        string
+	// idle: no input is required; the process owns the store and answers
+	// queries until it is stopped (nethunt serve).
+	idle bool
+}
+
+// runIngest owns the store for the duration of an ingest: it reads the
+// sources through the pipeline and, meanwhile, answers read-only commands
+// from other nethunt processes on the store's socket.
+func runIngest(ctx context.Context, e *env, args []string, o ingestOptions) error {
+	follow, socket, quiet := o.follow, o.socket, o.quiet
+	var read func(ctx context.Context, h source.Handler) error
+	switch {
+	case socket != "":
+		if len(args) > 0 || follow {
+			return usageError{"--socket takes no files and no --follow"}
+		}
+		read = func(ctx context.Context, h source.Handler) error {
+			return source.ListenUnix(ctx, socket, source.Options{MaxLineBytes: e.cfg.Ingest.MaxLineBytes}, h)
+		}
+	case follow:
+		if len(args) != 1 || args[0] == "-" {
+			return usageError{"--follow takes exactly one file"}
+		}
+	case len(args) == 0 && o.idle:
+		read = func(ctx context.Context, h source.Handler) error {
+			<-ctx.Done()
+			return nil
+		}
+	case len(args) == 0:
+		return usageError{"name files to ingest, or - for standard input"}
+	}
+	st, err := openStore(e, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if keep := time.Duration(e.cfg.Store.Retention); keep > 0 {
+		// Apply retention now and, for long-running ingests, hourly.
+		retain := func() {
+			if n, err := st.Retain(ctx, time.Now().Add(-keep)); err != nil {
+				fmt.Fprintf(e.stderr, "retention: %v\n", err)
+			} else if n > 0 {
+				fmt.Fprintf(e.stderr, "retention: deleted %d events older than %s\n", n, keep)
+			}
+		}
+		retain()
+		go func() {
+			tick := time.NewTicker(time.Hour)
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+					retain()
+				}
+			}
+		}()
+	}
+	p, err := newPipeline(ctx, e.cfg, st, e.stderr)
+	if err != nil {
+		return err
+	}
+	l := &live{st: st}
+	for _, s := range p.Stages {
+		if h, ok := s.(*hostStage); ok {
+			l.hosts = h.T
+		}
+	}
+	if srv, err := serveSocket(ctx, socketPath(e.cfg), e, l); err != nil {
+		fmt.Fprintf(e.stderr, "not answering queries from other nethunt processes: %v\n", err)
+	} else {
+		defer srv.Close()
+		if o.idle || follow || socket != "" {
+			fmt.Fprintf(e.stderr, "answering nethunt queries on %s (pid %d)\n", srv.path, os.Getpid())
+		}
+	}
+	rej, err := os.OpenFile(e.cfg.Ingest.Rejects, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("rejects file: %w", err)
+	}
+	defer rej.Close()
+	p.Rejects = rej
+	var shown int
+	var mu sync.Mutex
+	clear := "" // erase the progress line first, on a terminal
+	if f, ok := e.stderr.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
+		clear = "\r\033[K"
+	}
+	p.OnReject = func(r ingest.Reject) {
+		mu.Lock()
+		defer mu.Unlock()
+		if shown < 10 {
+			fmt.Fprintf(e.stderr, "%s%s:%d: rejected: %s %s\n", clear, r.Source, r.Line, r.Reason, r.Detail)
+		} else if shown == 10 {
+			fmt.Fprintf(e.stderr, "%s(further rejects only counted; all are in %s)\n", clear, e.cfg.Ingest.Rejects)
+		}
+		shown++
+	}
+	opt := source.Options{MaxLineBytes: e.cfg.Ingest.MaxLineBytes, Resume: p.Resume(ctx)}
+	if read == nil && follow {
+		read = func(ctx context.Context, h source.Handler) error {
+			return source.Follow(ctx, args[0], source.FollowOptions{Options: opt}, h)
+		}
+	} else if read == nil {
+		read = func(ctx context.Context, h source.Handler) error {
+			return source.ReadFiles(ctx, args, opt, h)
+		}
+	}
+	total := totalSize(args)
+	stopProgress := progress(e.stderr, &p.C, total, quiet)
+	sum, err := p.Run(ctx, read)
+	stopProgress()
+	if !o.idle {
+		printSummary(e.stdout, sum, e.cfg.Ingest.Rejects)
+	}
+	return err
 }
 
 func totalSize(args []string) int64 {

@@ -18,7 +18,7 @@ func init() {
 	var limit int
 	var summary bool
 	register(&command{
-		name: "sightings", args: "[--since 24h] [--key tls.sni] [--limit 100] [--summary]",
+		name: "sightings", remote: readOnly, args: "[--since 24h] [--key tls.sni] [--limit 100] [--summary]",
 		short: "What is new on the network: values seen for the first time",
 		long: `Sightings are stored as events (event_type:sighting), so this is a shortcut
 for a hunt; any filter can narrow them, e.g.
