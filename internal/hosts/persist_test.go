@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"io"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -196,6 +197,37 @@ func TestLoadHost(t *testing.T) {
 		}
 	}
 	t.Logf("%d hosts read one by one", n)
+
+	// Damage anywhere: LoadHost errs, or answers exactly right; it never
+	// answers "absent" for a host the snapshot has, nor a wrong card.
+	data := buf.Bytes()
+	var ips []string
+	for ip := range want {
+		ips = append(ips, ip)
+	}
+	slices.Sort(ips)
+	d := bytes.Clone(data)
+	for i := 0; i < 400; i++ {
+		pos := (i*104729 + 7) % len(d)
+		d[pos] ^= byte(1 + i%255)
+		ip := ips[i%len(ips)]
+		dr := bytes.NewReader(d)
+		_, found, err := one.LoadHost(dr, dr.Size(), netip.MustParseAddr(ip))
+		d[pos] = data[pos]
+		if err != nil {
+			if !errors.Is(err, ErrSnapshot) {
+				t.Errorf("damaged: error %v is not ErrSnapshot", err)
+			}
+			continue
+		}
+		if !found {
+			t.Fatalf("byte %d flipped: %s reported absent", pos, ip)
+		}
+		c, _ := one.Get(netip.MustParseAddr(ip))
+		if b, _ := json.Marshal(c); string(b) != want[ip] {
+			t.Fatalf("byte %d flipped: wrong card for %s", pos, ip)
+		}
+	}
 }
 
 // TestRebuildEqualsIncremental: a table rebuilt by observing the events
