@@ -77,6 +77,9 @@ type BenchHunt struct {
 	VsDecode float64       `json:"vs_decode_ratio"`
 }
 
+// benchBatch overrides the batch size, for tuning.
+var benchBatch int
+
 func init() {
 	var events int64
 	var dir string
@@ -96,6 +99,7 @@ peak memory. Use --events 10000000 for the 10M-event figures.`,
 			fs.StringVar(&dir, "dir", "", "work directory (default: a temporary one, removed afterwards)")
 			fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
 			fs.BoolVar(&keep, "keep", false, "keep the work directory")
+			fs.IntVar(&benchBatch, "batch", 0, "events per stored batch (default: ingest.batch_size, 20000)")
 			fs.IntVar(&runs, "runs", 5, "runs per hunt")
 			fs.BoolVar(&noState, "no-state", false, "skip the third phase (ingest with host insights, sightings and detectors)")
 		},
@@ -224,6 +228,9 @@ func runBench(ctx context.Context, e *env, dir string, events int64, runs int, n
 	en, err := enrich.New(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if benchBatch > 0 {
+		cfg.Ingest.BatchSize = benchBatch
 	}
 	p := &ingest.Pipeline{Store: st, Enrich: en, BatchSize: cfg.Ingest.BatchSize}
 	heapDone := watchHeap(&r.MaxHeapBytes)
