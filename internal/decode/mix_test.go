@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"reflect"
+	"sort"
 	"sync"
 	"testing"
 
+	"github.com/nethunt/nethunt/internal/event"
 	"github.com/nethunt/nethunt/internal/sim"
 )
 
@@ -108,8 +110,35 @@ func TestNoAliasing(t *testing.T) {
 		for i := range scratch {
 			scratch[i] = 'x'
 		}
+		sortAnswers(got)
+		sortAnswers(want)
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("event changed when the input buffer was overwritten:\n%s", l)
 		}
 	}
+}
+
+// sortAnswers orders the answers normalizeDNS took from the "grouped" map,
+// whose iteration order is random, so that two decodes of a line compare
+// equal.
+func sortAnswers(ev *event.Event) {
+	if ev.DNS == nil || len(ev.DNS.AnswerData) != len(ev.DNS.AnswerType) {
+		return
+	}
+	d := ev.DNS
+	idx := make([]int, len(d.AnswerData))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		if d.AnswerType[idx[a]] != d.AnswerType[idx[b]] {
+			return d.AnswerType[idx[a]] < d.AnswerType[idx[b]]
+		}
+		return d.AnswerData[idx[a]] < d.AnswerData[idx[b]]
+	})
+	data, typ := make([]string, len(idx)), make([]string, len(idx))
+	for i, j := range idx {
+		data[i], typ[i] = d.AnswerData[j], d.AnswerType[j]
+	}
+	d.AnswerData, d.AnswerType = data, typ
 }
