@@ -1,6 +1,7 @@
 package sightings
 
 import (
+	"github.com/nethunt/nethunt/internal/jsonw"
 	"strconv"
 	"strings"
 	"time"
@@ -75,7 +76,7 @@ func valid(s string) string {
 // escaping of values such as User-Agents, no reflection.
 func appendJSON(b []byte, ev *event.Event) []byte {
 	b = append(b, `{"timestamp":`...)
-	b = appendString(b, ev.Timestamp)
+	b = jsonw.AppendString(b, ev.Timestamp)
 	if ev.FlowID != 0 {
 		b = append(b, `,"flow_id":`...)
 		b = strconv.AppendUint(b, ev.FlowID, 10)
@@ -97,9 +98,9 @@ func appendJSON(b []byte, ev *event.Event) []byte {
 	b = appendField(b, "host", ev.Host)
 	s := ev.Sighting
 	b = append(b, `,"sighting":{"key":`...)
-	b = appendString(b, s.Key)
+	b = jsonw.AppendString(b, s.Key)
 	b = append(b, `,"value":`...)
-	b = appendString(b, s.Value)
+	b = jsonw.AppendString(b, s.Value)
 	b = appendField(b, "asset", s.Asset)
 	b = appendField(b, "asset_side", s.AssetSide)
 	b = appendField(b, "trigger_event_type", s.TriggerType)
@@ -119,7 +120,7 @@ func appendList(b []byte, name string, vs []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, v)
+		b = jsonw.AppendString(b, v)
 	}
 	return append(b, ']')
 }
@@ -141,59 +142,5 @@ func appendField(b []byte, name, v string) []byte {
 	b = append(b, ',', '"')
 	b = append(b, name...)
 	b = append(b, '"', ':')
-	return appendString(b, v)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD
-// (stores want valid text, as the decoder does for Raw); U+2028/2029 are
-// escaped so the line is also valid JavaScript.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, `\u202`...)
-			b = append(b, hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return jsonw.AppendString(b, v)
 }

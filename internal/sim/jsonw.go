@@ -8,6 +8,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"strconv"
+
+	"github.com/nethunt/nethunt/internal/jsonw"
 )
 
 // This file holds the byte-appending helpers used to build EVE lines without
@@ -16,36 +18,9 @@ import (
 const hexLower = "0123456789abcdef"
 const hexUpper = "0123456789ABCDEF"
 
-// appStr appends s as a JSON string literal. Control bytes, quotes and
-// backslashes are escaped; everything else (including UTF-8) is copied.
-func appStr(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"':
-			b = append(b, '\\', '"')
-		case '\\':
-			b = append(b, '\\', '\\')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexLower[c>>4], hexLower[c&0xf])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
+// appStr appends s as a JSON string literal (jsonw.AppendString: control
+// bytes, quotes and backslashes escaped, invalid UTF-8 as U+FFFD).
+func appStr(b []byte, s string) []byte { return jsonw.AppendString(b, s) }
 
 // kStr appends `,"key":"value"`; k must be the literal `,"key":` prefix.
 func kStr(b []byte, k, v string) []byte {
