@@ -60,7 +60,7 @@ hunts against it. Re-running replaces the previous demo store.`,
 			if cfg.Store.Path != db {
 				return fmt.Errorf("internal: demo config resolves the store to %s, not %s", cfg.Store.Path, db)
 			}
-			for _, p := range []string{db, db + ".wal", cfg.Ingest.Rejects, db + ".raw", stateDir(cfg)} {
+			for _, p := range []string{db, db + ".wal", db + ".seq", cfg.Ingest.Rejects, db + ".raw", stateDir(cfg)} {
 				os.RemoveAll(p)
 			}
 			de := &env{stdin: e.stdin, stdout: e.stdout, stderr: e.stderr, cfg: cfg}
@@ -133,6 +133,7 @@ hunts against it. Re-running replaces the previous demo store.`,
 			fmt.Fprintf(e.stdout, "      %s top tls.sni 'tls.issuerdn:*Encrypt*'\n      %s stats\n", cmd, cmd)
 			fmt.Fprintf(e.stdout, "\n   Host Insights and Sightings:\n      %s hosts 'host.roles:\"http proxy\" AND NOT host.approved:true'\n      %s hunt 'http.http_method:CONNECT' --hosts\n      %s host 10.20.0.10\n      %s sightings --key tls.sni --since 48h\n", cmd, cmd, cmd, cmd)
 			fmt.Fprintf(e.stdout, "\n   Detections (T1090), with evidence and an explained decision:\n      %s findings\n      %s explain ID\n      %s eval --truth %s\n      %s export blocklist --format suricata\n", cmd, cmd, cmd, truth, cmd)
+			fmt.Fprintf(e.stdout, "\n   Keep the store and Host Insights in memory (one process owns the store; the\n   commands above, typed in another terminal, are then answered by it):\n      %s serve\n", cmd)
 			fmt.Fprintf(e.stdout, "\n   The planted cases are listed in %s; docs/hunting-rogue-proxies.md walks the seed hunt.\n", truth)
 			return nil
 		},
