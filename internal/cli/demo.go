@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,6 +60,10 @@ hunts against it. Re-running replaces the previous demo store.`,
 			}
 			if cfg.Store.Path != db {
 				return fmt.Errorf("internal: demo config resolves the store to %s, not %s", cfg.Store.Path, db)
+			}
+			if c, err := net.Dial("unix", socketPath(cfg)); err == nil {
+				c.Close()
+				return fmt.Errorf("a nethunt process owns %s (serve or ingest): stop it before replacing the demo", db)
 			}
 			for _, p := range []string{db, db + ".wal", db + ".seq", cfg.Ingest.Rejects, db + ".raw", stateDir(cfg)} {
 				os.RemoveAll(p)
