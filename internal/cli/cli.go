@@ -232,6 +232,7 @@ func commandUsage(w io.Writer, c *command) {
 		fs.SetOutput(w)
 		fs.PrintDefaults()
 	}
+	fmt.Fprint(w, "\nGlobal flags (before or after the command): --config FILE, --db PATH.\n")
 }
 
 func loadConfig(path string) (*config.Config, string, error) {
