@@ -1,0 +1,366 @@
+package hosts
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"net/netip"
+	"slices"
+	"time"
+	"unsafe"
+
+	"github.com/nethunt/nethunt/internal/query/match"
+)
+
+// Query rows: what a host query reads, precomputed, by column.
+//
+// A cold `nethunt hosts QUERY` over a snapshot must otherwise rebuild every
+// profile (100k hosts: ~500 MB of heap, 1.5–2.5 s, mostly page faults and
+// allocation) only to evaluate a filter on a few fields. SaveRows writes
+// the values of every host.* field (Row) of every host, one column per
+// field; Scan reads only the columns the query names (and host.ip), checks
+// their checksums, and evaluates the compiled query host by host with
+// strings pointing into the column buffers: no profile is built, and the
+// matching hosts' summaries are then read one by one from the snapshot
+// (LoadHost).
+//
+// Format: header = magic "NHROWS02" | u64 seq | u32 host count | u32 field
+// count | per field: uvarint name length, name, u64 column offset, u64
+// column length, u32 CRC-32C of the column; then u32 CRC-32C of the header
+// so far. Columns follow: one tagged value per host, in table order. A
+// registry change (other field names) invalidates the file.
+const rowsMagic = "NHROWS02"
+
+// Value tags of a row.
+const (
+	tagNil byte = iota
+	tagString
+	tagStrings
+	tagInt
+	tagInts
+	tagFalse
+	tagTrue
+	tagTime
+	tagAddr
+)
+
+// SaveRows writes the query columns of every host, for the snapshot of seq.
+func (t *Table) SaveRows(w io.Writer, seq int64) error {
+	t.settle()
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	cols := make([][]byte, len(hostFields))
+	var row []any
+	for _, h := range t.all {
+		row = h.Row(row)
+		for i, v := range row {
+			var err error
+			if cols[i], err = appendValue(cols[i], v); err != nil {
+				return fmt.Errorf("hosts: row of %s, %s: %w", h.ip, hostFields[i].Name, err)
+			}
+		}
+	}
+	var hdr []byte
+	hdr = append(hdr, rowsMagic...)
+	hdr = binary.LittleEndian.AppendUint64(hdr, uint64(seq))
+	hdr = binary.LittleEndian.AppendUint32(hdr, uint32(len(t.all)))
+	hdr = binary.LittleEndian.AppendUint32(hdr, uint32(len(hostFields)))
+	size := len(hdr) + 4
+	for _, f := range hostFields {
+		size += binary.PutUvarint(make([]byte, binary.MaxVarintLen64), uint64(len(f.Name))) + len(f.Name) + 8 + 8 + 4
+	}
+	off := uint64(size)
+	for i, f := range hostFields {
+		hdr = binary.AppendUvarint(hdr, uint64(len(f.Name)))
+		hdr = append(hdr, f.Name...)
+		hdr = binary.LittleEndian.AppendUint64(hdr, off)
+		hdr = binary.LittleEndian.AppendUint64(hdr, uint64(len(cols[i])))
+		hdr = binary.LittleEndian.AppendUint32(hdr, crc32.Checksum(cols[i], castagnoli))
+		off += uint64(len(cols[i]))
+	}
+	hdr = binary.LittleEndian.AppendUint32(hdr, crc32.Checksum(hdr, castagnoli))
+	if len(hdr) != size {
+		return fmt.Errorf("hosts: query rows header is %d bytes, computed %d", len(hdr), size)
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	bw.Write(hdr)
+	for _, c := range cols {
+		if _, err := bw.Write(c); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+func appendValue(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, tagNil), nil
+	case string:
+		b = append(b, tagString)
+		b = binary.AppendUvarint(b, uint64(len(x)))
+		return append(b, x...), nil
+	case []string:
+		if x == nil {
+			return append(b, tagNil), nil
+		}
+		b = append(b, tagStrings)
+		b = binary.AppendUvarint(b, uint64(len(x)))
+		for _, s := range x {
+			b = binary.AppendUvarint(b, uint64(len(s)))
+			b = append(b, s...)
+		}
+		return b, nil
+	case int64:
+		b = append(b, tagInt)
+		return binary.AppendVarint(b, x), nil
+	case []int64:
+		if x == nil {
+			return append(b, tagNil), nil
+		}
+		b = append(b, tagInts)
+		b = binary.AppendUvarint(b, uint64(len(x)))
+		for _, n := range x {
+			b = binary.AppendVarint(b, n)
+		}
+		return b, nil
+	case bool:
+		if x {
+			return append(b, tagTrue), nil
+		}
+		return append(b, tagFalse), nil
+	case time.Time:
+		b = append(b, tagTime)
+		return binary.AppendVarint(b, x.UnixNano()), nil
+	case netip.Addr:
+		ab, _ := x.MarshalBinary()
+		b = append(b, tagAddr, byte(len(ab)))
+		return append(b, ab...), nil
+	}
+	return b, fmt.Errorf("no row encoding for %T", v)
+}
+
+// Rows is an open query-columns file.
+type Rows struct {
+	Seq   int64
+	Hosts int
+	r     io.ReaderAt
+	cols  []rowsCol
+}
+
+type rowsCol struct {
+	off, n uint64
+	crc    uint32
+}
+
+// maxRowsHeader bounds the header read (83 fields take about 2.6 KB).
+const maxRowsHeader = 1 << 20
+
+// ReadRows checks the header of a query-columns file of size bytes and
+// returns it; columns are read, and checked, when a scan needs them. It
+// fails (ErrSnapshot) when the file is damaged or was written for other
+// host fields.
+func ReadRows(r io.ReaderAt, size int64) (*Rows, error) {
+	hb := make([]byte, min(size, maxRowsHeader))
+	if _, err := r.ReadAt(hb, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: %v", ErrSnapshot, err)
+	}
+	fixed := len(rowsMagic) + 8 + 4 + 4
+	if len(hb) < fixed+4 || string(hb[:len(rowsMagic)]) != rowsMagic {
+		return nil, snapErr("not a query-rows file (or an older format)")
+	}
+	rs := &Rows{r: r, Seq: int64(binary.LittleEndian.Uint64(hb[8:])), Hosts: int(binary.LittleEndian.Uint32(hb[16:]))}
+	nf := int(binary.LittleEndian.Uint32(hb[20:]))
+	if nf != len(hostFields) {
+		return nil, snapErr("query rows: written for other host fields")
+	}
+	p := fixed
+	for _, f := range hostFields {
+		n, k := binary.Uvarint(hb[p:])
+		if k <= 0 || uint64(len(hb)-p-k) < n+20 || string(hb[p+k:p+k+int(n)]) != f.Name {
+			return nil, snapErr("query rows: written for other host fields")
+		}
+		p += k + int(n)
+		c := rowsCol{off: binary.LittleEndian.Uint64(hb[p:]), n: binary.LittleEndian.Uint64(hb[p+8:]), crc: binary.LittleEndian.Uint32(hb[p+16:])}
+		if c.off > uint64(size) || c.n > uint64(size)-c.off {
+			return nil, snapErr("query rows: column out of bounds")
+		}
+		rs.cols = append(rs.cols, c)
+		p += 20
+	}
+	if len(hb) < p+4 || crc32.Checksum(hb[:p], castagnoli) != binary.LittleEndian.Uint32(hb[p:]) {
+		return nil, snapErr("query rows: header checksum mismatch")
+	}
+	return rs, nil
+}
+
+// column reads and checks column i.
+func (rs *Rows) column(i int) ([]byte, error) {
+	c := rs.cols[i]
+	b := make([]byte, c.n)
+	if _, err := rs.r.ReadAt(b, int64(c.off)); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSnapshot, err)
+	}
+	if crc32.Checksum(b, castagnoli) != c.crc {
+		return nil, snapErr("query rows: checksum mismatch in column " + hostFields[i].Name)
+	}
+	return b, nil
+}
+
+// Scan calls fn with the address of every host whose row matches m (a
+// host query compiled from ParseOptions), in table order, until fn returns
+// false. Only the columns m reads, and host.ip, are read.
+func (rs *Rows) Scan(m *match.Matcher, fn func(netip.Addr) bool) error {
+	idx, err := needed(m.Expr())
+	if err != nil {
+		return err
+	}
+	ipField := hostByName["host.ip"].Index
+	if !slices.Contains(idx, ipField) {
+		idx = append(idx, ipField)
+	}
+	decs := make([]rowDecoder, len(idx))
+	for k, i := range idx {
+		b, err := rs.column(i)
+		if err != nil {
+			return err
+		}
+		decs[k] = rowDecoder{b: b}
+	}
+	row := make([]any, len(hostFields))
+	bufs := make([][]string, len(idx))
+	ibufs := make([][]int64, len(idx))
+	for n := 0; n < rs.Hosts; n++ {
+		var ip netip.Addr
+		for k, i := range idx {
+			v, err := decs[k].value(&bufs[k], &ibufs[k])
+			if err != nil {
+				return err
+			}
+			if i == ipField {
+				a, ok := v.(netip.Addr)
+				if !ok {
+					return snapErr("query rows: row without an address")
+				}
+				ip = a
+			}
+			row[i] = v
+		}
+		if m.Match(row) && !fn(ip) {
+			return nil
+		}
+	}
+	for k := range decs {
+		if len(decs[k].b) != 0 {
+			return snapErr("query rows: trailing bytes in column " + hostFields[idx[k]].Name)
+		}
+	}
+	return nil
+}
+
+// rowDecoder reads tagged values; strings point into b (the file buffer,
+// alive for the scan), lists reuse per-field buffers.
+type rowDecoder struct{ b []byte }
+
+var errRows = snapErr("query rows: damaged row")
+
+func (d *rowDecoder) uvarint() (uint64, error) {
+	v, k := binary.Uvarint(d.b)
+	if k <= 0 {
+		return 0, errRows
+	}
+	d.b = d.b[k:]
+	return v, nil
+}
+
+func (d *rowDecoder) varint() (int64, error) {
+	v, k := binary.Varint(d.b)
+	if k <= 0 {
+		return 0, errRows
+	}
+	d.b = d.b[k:]
+	return v, nil
+}
+
+func (d *rowDecoder) str() (string, error) {
+	n, err := d.uvarint()
+	if err != nil || n > uint64(len(d.b)) {
+		return "", errRows
+	}
+	var s string
+	if n > 0 {
+		s = unsafe.String(&d.b[0], int(n))
+	}
+	d.b = d.b[n:]
+	return s, nil
+}
+
+// value decodes one value.
+func (d *rowDecoder) value(sbuf *[]string, ibuf *[]int64) (any, error) {
+	if len(d.b) == 0 {
+		return nil, errRows
+	}
+	tag := d.b[0]
+	d.b = d.b[1:]
+	switch tag {
+	case tagNil:
+		return nil, nil
+	case tagString:
+		return d.str()
+	case tagStrings:
+		n, err := d.uvarint()
+		if err != nil || n > uint64(len(d.b)) {
+			return nil, errRows
+		}
+		out := (*sbuf)[:0]
+		for range n {
+			s, err := d.str()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+		}
+		*sbuf = out
+		return out, nil
+	case tagInt:
+		return d.varint()
+	case tagInts:
+		n, err := d.uvarint()
+		if err != nil || n > uint64(len(d.b)) {
+			return nil, errRows
+		}
+		out := (*ibuf)[:0]
+		for range n {
+			v, err := d.varint()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		*ibuf = out
+		return out, nil
+	case tagFalse, tagTrue:
+		return tag == tagTrue, nil
+	case tagTime:
+		v, err := d.varint()
+		if err != nil {
+			return nil, err
+		}
+		return time.Unix(0, v).UTC(), nil
+	case tagAddr:
+		if len(d.b) == 0 || int(d.b[0]) > len(d.b)-1 {
+			return nil, errRows
+		}
+		n := int(d.b[0])
+		var a netip.Addr
+		if err := a.UnmarshalBinary(d.b[1 : 1+n]); err != nil {
+			return nil, errRows
+		}
+		d.b = d.b[1+n:]
+		return a, nil
+	}
+	return nil, errRows
+}
