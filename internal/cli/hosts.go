@@ -50,24 +50,39 @@ QUERY uses the filter language on host.* fields, e.g.
 				}
 				return err
 			}
-			var t *hosts.Table
-			if e.live == nil {
-				t, _ = snapshotHosts(e.cfg)
-			}
-			if t == nil {
-				st, err := openStore(e, true)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				if t, err = currentHosts(ctx, e, st); err != nil {
-					return err
-				}
-			}
 			t0 := time.Now()
-			rows, err := t.Query(text, limit)
-			if err != nil {
-				return err
+			var rows []hosts.Summary
+			var profiled int
+			ok := false
+			via := "from the query columns"
+			if e.live == nil {
+				rows, profiled, ok = queryRows(e.cfg, text, limit)
+			} else {
+				via = "in memory, by the process owning the store"
+			}
+			if !ok {
+				var t *hosts.Table
+				if e.live == nil {
+					t, _ = snapshotHosts(e.cfg)
+					via = "from the snapshot"
+				}
+				if t == nil {
+					via = "from the snapshot and the store"
+					st, err := openStore(e, true)
+					if err != nil {
+						return err
+					}
+					defer st.Close()
+					if t, err = currentHosts(ctx, e, st); err != nil {
+						return err
+					}
+				}
+				t0 = time.Now()
+				var err error
+				if rows, err = t.Query(text, limit); err != nil {
+					return err
+				}
+				profiled = t.Len()
 			}
 			took := time.Since(t0)
 			if format == "json" {
@@ -82,7 +97,7 @@ QUERY uses the filter language on host.* fields, e.g.
 			if err := hosts.WriteSummaries(e.stdout, rows); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stderr, "%d hosts shown of %d profiled (query %s)\n", len(rows), t.Len(), took.Round(time.Microsecond))
+			fmt.Fprintf(e.stderr, "%d hosts shown of %d profiled (query %s, %s)\n", len(rows), profiled, took.Round(time.Microsecond), via)
 			return nil
 		},
 	})
@@ -161,6 +176,9 @@ func rebuildHosts(ctx context.Context, e *env) error {
 		return err
 	}
 	if err := h.Snapshot(st.Seq()); err != nil {
+		return err
+	}
+	if err := h.SaveRows(); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "rebuilt %d host profiles in %s\n", h.T.Len(), time.Since(t0).Round(time.Millisecond))

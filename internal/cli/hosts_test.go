@@ -211,6 +211,32 @@ func TestHostAnswersFromSnapshotOnlyWhenCurrent(t *testing.T) {
 	if got := mustRun(t, append(g, "host", ip, "--format", "json")...); got != full {
 		t.Errorf("card after hosts rebuild differs:\n%.600s\nwant\n%.600s", got, full)
 	}
+	// Host queries answered from the query columns (written by the ingest
+	// and by rebuild) equal those answered from the full profiles.
+	rows := filepath.Join(db+".state", "hosts.rows")
+	if _, err := os.Stat(rows); err != nil {
+		t.Fatalf("no query rows after rebuild: %v", err)
+	}
+	for _, q := range []string{`host.roles:*`, `host.roles:"http proxy" AND NOT host.approved:true`, `host.internal:true AND host.services.port:*`,
+		`NOT host.groups:Users`, `host.ip:10.0.0.0/8 AND host.tls.ja4:*`, `host.clients:>3`} {
+		for _, limit := range []string{"0", "5"} {
+			args := append(g, "hosts", q, "--limit", limit, "--format", "json")
+			fast := mustRun(t, args...)
+			if _, errs, _ := run(t, append(g, "hosts", q, "--limit", limit)...); !strings.Contains(errs, "from the query columns") {
+				t.Fatalf("%s: not answered from the query columns: %s", q, errs)
+			}
+			saved, _ := os.ReadFile(rows)
+			os.Remove(rows)
+			slow := mustRun(t, args...)
+			os.WriteFile(rows, saved, 0o644)
+			if fast != slow {
+				t.Errorf("%s --limit %s: query columns and profiles disagree:\n%.500s\nvs\n%.500s", q, limit, fast, slow)
+			}
+			if fast == "" && limit == "0" && q == `host.roles:*` {
+				t.Errorf("no host has a role")
+			}
+		}
+	}
 	// An unknown address, with a current snapshot, is answered as absent.
 	if _, errs, code := run(t, append(g, "host", "192.0.2.99")...); code != 1 || !strings.Contains(errs, "no profile") {
 		t.Errorf("unknown host: exit %d, %s", code, errs)

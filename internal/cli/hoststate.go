@@ -8,11 +8,14 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/nethunt/nethunt/internal/atomicfile"
 	"github.com/nethunt/nethunt/internal/config"
 	"github.com/nethunt/nethunt/internal/event"
 	"github.com/nethunt/nethunt/internal/hosts"
+	"github.com/nethunt/nethunt/internal/query/match"
 	"github.com/nethunt/nethunt/internal/store"
 	"github.com/nethunt/nethunt/internal/store/duckdb"
 )
@@ -69,6 +72,20 @@ func (h *hostStage) Process(batch []*event.Event) []*event.Event {
 	h.T.ObserveBatch(batch)
 	return nil
 }
+
+// SaveRows writes the query rows of the last snapshot (hosts.rows), which
+// let a cold `nethunt hosts QUERY` answer without rebuilding every
+// profile. It is written when the owner of the store stops (the end of an
+// ingest or a serve, and by hosts rebuild), not at every periodic
+// snapshot: while an owner runs, it answers queries itself.
+func (h *hostStage) SaveRows() error {
+	if err := atomicfile.Write(rowsPath(h.path), func(w io.Writer) error { return h.T.SaveRows(w, h.seq) }); err != nil {
+		return fmt.Errorf("host query rows: %w", err)
+	}
+	return nil
+}
+
+func rowsPath(snap string) string { return strings.TrimSuffix(snap, ".snap") + ".rows" }
 
 func (h *hostStage) Snapshot(seq int64) error {
 	if err := atomicfile.Write(h.path, func(w io.Writer) error { return h.T.Save(w, seq) }); err != nil {
@@ -143,4 +160,80 @@ func snapshotCard(cfg *config.Config, ip netip.Addr) (card hosts.Card, found, cu
 	}
 	card, found = t.Get(ip)
 	return card, found, true
+}
+
+// maxRowLookups bounds the matches a query over the rows resolves one by
+// one from the snapshot; past it, loading every profile is cheaper.
+const maxRowLookups = 2000
+
+// queryRows answers a host query from the query rows and the snapshot when
+// the store's marker proves both current: the rows select the hosts, and
+// only the shown ones are read from the snapshot (LoadHost). ok is false
+// when that cannot be done (no rows, stale files, too many matches to
+// show); the caller then loads the profiles.
+func queryRows(cfg *config.Config, text string, limit int) (out []hosts.Summary, profiled int, ok bool) {
+	committed, ok := duckdb.PeekSeq(cfg.Store.Path)
+	if !ok {
+		return nil, 0, false
+	}
+	snapPath := filepath.Join(stateDir(cfg), "hosts.snap")
+	rf, err := os.Open(rowsPath(snapPath))
+	if err != nil {
+		return nil, 0, false
+	}
+	defer rf.Close()
+	rfi, err := rf.Stat()
+	if err != nil {
+		return nil, 0, false
+	}
+	rs, err := hosts.ReadRows(rf, rfi.Size())
+	if err != nil || rs.Seq != committed {
+		return nil, 0, false
+	}
+	e, err := hosts.Parse(text)
+	if err != nil {
+		return nil, 0, false
+	}
+	m, err := match.Compile(e)
+	if err != nil {
+		return nil, 0, false
+	}
+	var ips []netip.Addr
+	if err := rs.Scan(m, func(a netip.Addr) bool { ips = append(ips, a); return true }); err != nil {
+		return nil, 0, false
+	}
+	slices.SortFunc(ips, netip.Addr.Compare)
+	if limit > 0 && len(ips) > limit {
+		ips = ips[:limit]
+	}
+	if len(ips) > maxRowLookups {
+		return nil, 0, false
+	}
+	opt, err := hostsOptions(cfg)
+	if err != nil {
+		return nil, 0, false
+	}
+	f, err := os.Open(snapPath)
+	if err != nil {
+		return nil, 0, false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, false
+	}
+	t := hosts.New(opt)
+	out = make([]hosts.Summary, 0, len(ips))
+	for _, ip := range ips {
+		seq, found, err := t.LoadHost(f, fi.Size(), ip)
+		if err != nil || seq != committed || !found {
+			return nil, 0, false
+		}
+		l := t.List()
+		if len(l) != 1 {
+			return nil, 0, false
+		}
+		out = append(out, l[0])
+	}
+	return out, rs.Hosts, true
 }
