@@ -30,10 +30,16 @@ func TestKill9ResumesExactly(t *testing.T) {
 	}
 	dir := t.TempDir()
 	eve := filepath.Join(dir, "eve.json")
-	mustRun(t, "simulate", "--seed", "5", "--hosts", "200", "--hours", "4", "-o", eve)
-	total := oracle(t, eve, func(map[string]any) bool { return true })
 	cfg := filepath.Join(dir, "nethunt.yaml")
-	os.WriteFile(cfg, []byte("ingest:\n  batch_size: 500\nsightings:\n  learning: 1h\n"), 0o644)
+	// The organisation's network groups and approved proxies: enrichment
+	// and Host Insights then have something to lose in a restart.
+	mustRun(t, "simulate", "--seed", "5", "--hosts", "200", "--hours", "4", "-o", eve, "--config-out", cfg)
+	total := oracle(t, eve, func(map[string]any) bool { return true })
+	org, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(cfg, append(org, "ingest:\n  batch_size: 500\nsightings:\n  learning: 1h\n"...), 0o644)
 	db := filepath.Join(dir, "k.db")
 
 	killed := false
@@ -93,5 +99,19 @@ func TestKill9ResumesExactly(t *testing.T) {
 	}
 	if want != have {
 		t.Errorf("sightings after kill -9 differ from an uninterrupted run:\nwant %s\ngot  %s", want, have)
+	}
+	// Host Insights too: every profile, and the full card of the busiest
+	// hosts, equal an uninterrupted run's (no lost or doubled profile data).
+	hq := []string{"--config", cfg, "hosts", "*", "--limit", "0", "--format", "json"}
+	if a, b := mustRun(t, append([]string{"--db", ref}, hq...)...), mustRun(t, append([]string{"--db", db}, hq...)...); a != b {
+		t.Errorf("host profiles after kill -9 differ from an uninterrupted run")
+	}
+	for _, ip := range []string{"10.20.0.10", "10.20.0.11", "172.16.0.10", "10.1.0.53"} {
+		cq := []string{"--config", cfg, "host", ip, "--format", "json"}
+		a, _, _ := run(t, append([]string{"--db", ref}, cq...)...)
+		b, _, _ := run(t, append([]string{"--db", db}, cq...)...)
+		if a != b {
+			t.Errorf("card of %s after kill -9 differs from an uninterrupted run:\n%.1500s\nvs\n%.1500s", ip, a, b)
+		}
 	}
 }
