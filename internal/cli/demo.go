@@ -85,6 +85,9 @@ hunts against it. Re-running replaces the previous demo store.`,
 				return source.ReadFiles(ctx, []string{eve}, source.Options{}, h)
 			})
 			stop()
+			if err == nil {
+				err = saveRows(p)
+			}
 			cerr := st.Close()
 			if err != nil {
 				return err

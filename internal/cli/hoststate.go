@@ -15,6 +15,7 @@ import (
 	"github.com/nethunt/nethunt/internal/config"
 	"github.com/nethunt/nethunt/internal/event"
 	"github.com/nethunt/nethunt/internal/hosts"
+	"github.com/nethunt/nethunt/internal/ingest"
 	"github.com/nethunt/nethunt/internal/query/match"
 	"github.com/nethunt/nethunt/internal/store"
 	"github.com/nethunt/nethunt/internal/store/duckdb"
@@ -81,6 +82,17 @@ func (h *hostStage) Process(batch []*event.Event) []*event.Event {
 func (h *hostStage) SaveRows() error {
 	if err := atomicfile.Write(rowsPath(h.path), func(w io.Writer) error { return h.T.SaveRows(w, h.seq) }); err != nil {
 		return fmt.Errorf("host query rows: %w", err)
+	}
+	return nil
+}
+
+// saveRows writes the query columns of a pipeline's host stage after its
+// run: for cold `nethunt hosts` queries once this owner of the store is gone.
+func saveRows(p *ingest.Pipeline) error {
+	for _, s := range p.Stages {
+		if h, ok := s.(*hostStage); ok {
+			return h.SaveRows()
+		}
 	}
 	return nil
 }

@@ -161,13 +161,8 @@ func runIngest(ctx context.Context, e *env, args []string, o ingestOptions) erro
 	stopProgress := progress(e.stderr, &p.C, total, quiet)
 	sum, err := p.Run(ctx, read)
 	stopProgress()
-	if err == nil && l.hosts != nil {
-		for _, s := range p.Stages {
-			if h, ok := s.(*hostStage); ok {
-				// For cold `nethunt hosts` queries once this owner is gone.
-				err = h.SaveRows()
-			}
-		}
+	if err == nil {
+		err = saveRows(p)
 	}
 	if !o.idle {
 		printSummary(e.stdout, sum, e.cfg.Ingest.Rejects)
