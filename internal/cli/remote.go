@@ -133,16 +133,24 @@ func readFrame(r *bufio.Reader) (byte, []byte, error) {
 
 // frames writes frames to a client; stdout and stderr share the stream.
 type frames struct {
-	mu  sync.Mutex
-	w   *bufio.Writer
-	err error
+	mu   sync.Mutex
+	conn net.Conn
+	w    *bufio.Writer
+	err  error
 }
+
+// writeTimeout bounds how long a client may leave output unread: a stalled
+// client must not hold its command (and the command's lock) forever.
+const writeTimeout = time.Minute
 
 func (f *frames) write(typ byte, p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
 		return 0, f.err
+	}
+	if f.conn != nil {
+		f.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 	}
 	var hdr [1 + binary.MaxVarintLen64]byte
 	hdr[0] = typ
@@ -159,6 +167,9 @@ func (f *frames) write(typ byte, p []byte) (int, error) {
 func (f *frames) flush() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.conn != nil {
+		f.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	}
 	if f.err == nil {
 		f.err = f.w.Flush()
 	}
@@ -254,7 +265,7 @@ func (s *server) handle(ctx context.Context, conn net.Conn) {
 	}
 	conn.SetReadDeadline(time.Time{})
 	var req request
-	f := &frames{w: bufio.NewWriterSize(conn, 64<<10)}
+	f := &frames{conn: conn, w: bufio.NewWriterSize(conn, 64<<10)}
 	stdout, stderr := frameWriter{f, frameStdout}, frameWriter{f, frameStderr}
 	code := 2
 	if err := json.Unmarshal(line, &req); err != nil || len(req.Args) == 0 {
