@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/nethunt/nethunt/internal/atomicfile"
@@ -174,31 +173,26 @@ func snapshotCard(cfg *config.Config, ip netip.Addr) (card hosts.Card, found, cu
 	return card, found, true
 }
 
-// maxRowLookups bounds the matches a query over the rows resolves one by
-// one from the snapshot; past it, loading every profile is cheaper.
-const maxRowLookups = 2000
-
-// queryRows answers a host query from the query rows and the snapshot when
-// the store's marker proves both current: the rows select the hosts, and
-// only the shown ones are read from the snapshot (LoadHost). ok is false
-// when that cannot be done (no rows, stale files, too many matches to
-// show); the caller then loads the profiles.
+// queryRows answers a host query from the query columns alone when the
+// store's marker proves them current: the columns select the hosts and
+// hold their summaries, so no profile is read. ok is false when that
+// cannot be done (no columns, stale or damaged files); the caller then
+// loads the profiles.
 func queryRows(cfg *config.Config, text string, limit int) (out []hosts.Summary, profiled int, ok bool) {
 	committed, ok := duckdb.PeekSeq(cfg.Store.Path)
 	if !ok {
 		return nil, 0, false
 	}
-	snapPath := filepath.Join(stateDir(cfg), "hosts.snap")
-	rf, err := os.Open(rowsPath(snapPath))
+	rf, err := os.Open(rowsPath(filepath.Join(stateDir(cfg), "hosts.snap")))
 	if err != nil {
 		return nil, 0, false
 	}
 	defer rf.Close()
-	rfi, err := rf.Stat()
+	fi, err := rf.Stat()
 	if err != nil {
 		return nil, 0, false
 	}
-	rs, err := hosts.ReadRows(rf, rfi.Size())
+	rs, err := hosts.ReadRows(rf, fi.Size())
 	if err != nil || rs.Seq != committed {
 		return nil, 0, false
 	}
@@ -210,42 +204,9 @@ func queryRows(cfg *config.Config, text string, limit int) (out []hosts.Summary,
 	if err != nil {
 		return nil, 0, false
 	}
-	var ips []netip.Addr
-	if err := rs.Scan(m, func(a netip.Addr) bool { ips = append(ips, a); return true }); err != nil {
-		return nil, 0, false
-	}
-	slices.SortFunc(ips, netip.Addr.Compare)
-	if limit > 0 && len(ips) > limit {
-		ips = ips[:limit]
-	}
-	if len(ips) > maxRowLookups {
-		return nil, 0, false
-	}
-	opt, err := hostsOptions(cfg)
+	out, err = rs.Query(m, limit)
 	if err != nil {
 		return nil, 0, false
-	}
-	f, err := os.Open(snapPath)
-	if err != nil {
-		return nil, 0, false
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, 0, false
-	}
-	t := hosts.New(opt)
-	out = make([]hosts.Summary, 0, len(ips))
-	for _, ip := range ips {
-		seq, found, err := t.LoadHost(f, fi.Size(), ip)
-		if err != nil || seq != committed || !found {
-			return nil, 0, false
-		}
-		l := t.List()
-		if len(l) != 1 {
-			return nil, 0, false
-		}
-		out = append(out, l[0])
 	}
 	return out, rs.Hosts, true
 }

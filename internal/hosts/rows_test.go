@@ -2,6 +2,7 @@ package hosts
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -72,6 +73,22 @@ func TestRowsScanEqualsFind(t *testing.T) {
 		if !slices.Equal(want, got) {
 			t.Errorf("%s: rows select %d hosts, Find %d", q, len(got), len(want))
 		}
+		// The summaries the columns give equal Table.Query's.
+		for _, limit := range []int{0, 7} {
+			ws, err := r.table.Query(q, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gs, err := rs.Query(m, limit)
+			if err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			wj, _ := json.Marshal(ws)
+			gj, _ := json.Marshal(gs)
+			if string(wj) != string(gj) {
+				t.Fatalf("%s limit %d: summaries from the columns differ:\n%.600s\nwant\n%.600s", q, limit, gj, wj)
+			}
+		}
 	}
 	t.Logf("%d queries agree", len(queries))
 
@@ -98,6 +115,9 @@ func TestRowsScanEqualsFind(t *testing.T) {
 		if err == nil {
 			err = rs.Scan(mAll, func(netip.Addr) bool { return true })
 		}
+		if err == nil {
+			_, err = rs.Query(mAll, 0)
+		}
 		if err == nil || !errors.Is(err, ErrSnapshot) {
 			t.Fatalf("byte %d flipped: %v", pos, err)
 		}
@@ -118,14 +138,21 @@ func TestRowsScanEqualsFind(t *testing.T) {
 			func() {
 				defer func() {
 					if p := recover(); p != nil {
-						t.Fatalf("decoding damaged column %s panicked: %v", hostFields[i].Name, p)
+						t.Fatalf("decoding damaged column %s panicked: %v", rowsColumns()[i], p)
 					}
 				}()
 				dec := rowDecoder{b: bad}
 				var sb []string
 				var ib []int64
 				for len(dec.b) > 0 {
-					if _, err := dec.value(&sb, &ib); err != nil {
+					if i == len(hostFields)+1 {
+						break // the summary index: fixed-size entries
+					}
+					if i == len(hostFields) {
+						if _, err := dec.summary(); err != nil {
+							break
+						}
+					} else if _, err := dec.value(&sb, &ib); err != nil {
 						break
 					}
 				}
