@@ -67,7 +67,9 @@ QUERY uses the filter language on host.* fields, e.g.
 					via = "from the snapshot"
 				}
 				if t == nil {
-					via = "from the snapshot and the store"
+					if e.live == nil {
+						via = "from the snapshot and the store"
+					}
 					st, err := openStore(e, true)
 					if err != nil {
 						return err
