@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -65,6 +68,11 @@ type BenchResult struct {
 	StatePerCPUSecond  float64 `json:"ingest_with_state_events_per_cpu_s"`
 	// BenchState: skip the third phase.
 	SkipState bool `json:"-"`
+	// Host lookups as an analyst types them: whole cold commands (a new
+	// process each, no owner running) on the store of the third phase,
+	// against the process start alone (`nethunt --help`).
+	ProcessStart time.Duration `json:"process_start_median_ns"`
+	HostLookups  []BenchHunt   `json:"host_lookups"`
 }
 
 // BenchHunt is one timed hunt; VsDecode is its latency divided by the time
@@ -331,7 +339,12 @@ func runBench(ctx context.Context, e *env, dir string, events int64, runs int, n
 	if err != nil {
 		return nil, err
 	}
-	defer st2.Close()
+	st2Open := true
+	defer func() {
+		if st2Open {
+			st2.Close()
+		}
+	}()
 	p2, err := newPipeline(ctx, &scfg, st2, io.Discard)
 	if err != nil {
 		return nil, err
@@ -358,8 +371,66 @@ func runBench(ctx context.Context, e *env, dir string, events int64, runs int, n
 			r.StateHosts = hs.T.Len()
 		}
 	}
+	if err := saveRows(p2); err != nil {
+		return nil, err
+	}
 	r.PeakRSSBytes = peakRSS()
+	st2Open = false
+	if err := st2.Close(); err != nil {
+		return nil, err
+	}
+	if len(org.ApprovedProxies) > 0 {
+		proxy, _, _ := config.ParseHostPort(org.ApprovedProxies[0])
+		if err := benchLookups(ctx, e, r, scfg.Store.Path, proxy.String(), runs); err != nil {
+			fmt.Fprintf(e.stderr, "host lookups not measured: %v\n", err)
+		}
+	}
 	return r, nil
+}
+
+// benchLookups times `nethunt host IP` and `nethunt hosts QUERY` as new
+// processes (what an analyst waits for), median of 2×runs, after the
+// store's owner has stopped: they answer from the snapshot index and the
+// query columns.
+func benchLookups(ctx context.Context, e *env, r *BenchResult, db, ip string, runs int) error {
+	fmt.Fprintln(e.stderr, "host lookups as cold commands ...")
+	var err error
+	median := func(args ...string) (time.Duration, error) {
+		var ds []time.Duration
+		for i := 0; i < 2*max(1, runs); i++ {
+			cmd, err := nethuntCommand(ctx, args...)
+			if err != nil {
+				return 0, err
+			}
+			t0 := time.Now()
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				return 0, fmt.Errorf("%s: %v: %s", strings.Join(args, " "), err, out)
+			}
+			ds = append(ds, time.Since(t0))
+			if slices.Contains(args, "hosts") && !bytes.Contains(out, []byte("from the query columns")) {
+				return 0, fmt.Errorf("%s did not answer from the query columns: %s", strings.Join(args, " "), lastLine(out))
+			}
+		}
+		slices.Sort(ds)
+		return ds[len(ds)/2], nil
+	}
+	if r.ProcessStart, err = median("--help"); err != nil {
+		return err
+	}
+	for _, l := range []struct{ name, query string }{
+		{"host IP (an approved proxy's card)", "host " + ip},
+		{"hosts: HTTP proxies", `hosts host.roles:"http proxy"`},
+		{"hosts: proxies not approved", `hosts host.roles:"http proxy" AND NOT host.approved:true`},
+	} {
+		args := append([]string{"--db", db}, strings.SplitN(l.query, " ", 2)...)
+		d, err := median(args...)
+		if err != nil {
+			return err
+		}
+		r.HostLookups = append(r.HostLookups, BenchHunt{Name: l.name, Query: "nethunt " + l.query, Median: d, VsDecode: float64(d) / float64(r.ProcessStart)})
+	}
+	return nil
 }
 
 type decodeOnly struct{ n *int64 }
@@ -384,6 +455,12 @@ func printBench(w io.Writer, r *BenchResult) {
 	fmt.Fprintf(w, "hunts over the last %.0fh of data (median of runs; ratio = latency / time to decode all stored events):\n", r.HuntWindowHours)
 	for _, h := range r.Hunts {
 		fmt.Fprintf(w, "  %-36s %9s  ratio %.4f  result %d\n", h.Name, h.Median.Round(time.Microsecond*100), h.VsDecode, h.Result)
+	}
+	if len(r.HostLookups) > 0 {
+		fmt.Fprintf(w, "\nhost lookups, whole cold commands over %d hosts (median; ratio = time / process start alone, %s):\n", r.StateHosts, r.ProcessStart.Round(time.Microsecond*100))
+		for _, h := range r.HostLookups {
+			fmt.Fprintf(w, "  %-36s %9s  ratio %.2f\n", h.Name, h.Median.Round(time.Microsecond*100), h.VsDecode)
+		}
 	}
 }
 
@@ -426,4 +503,19 @@ func watchHeap(max *uint64) (stop func()) {
 		}
 	}()
 	return func() { close(done); <-finished }
+}
+
+// nethuntCommand runs this nethunt binary with args (tests replace it: their
+// binary is the test binary).
+var nethuntCommand = func(ctx context.Context, args ...string) (*exec.Cmd, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	return exec.CommandContext(ctx, exe, args...), nil
+}
+
+func lastLine(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return lines[len(lines)-1]
 }
