@@ -80,6 +80,9 @@ func TestServeAnswersWhileFollowing(t *testing.T) {
 			if n == want {
 				return
 			}
+			// Host Insights read while the owner observes (run with -race).
+			run(t, append(g, "hosts", "host.roles:*", "--limit", "5")...)
+			run(t, append(g, "host", "10.20.0.10")...)
 			if time.Now().After(deadline) {
 				t.Fatalf("serve stored %d events, want %d\nserve stderr:\n%s", n, want, childErr.String())
 			}
