@@ -13,7 +13,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -161,8 +163,11 @@ func normalizeDNS(d *event.DNS) {
 		}
 	}
 	if len(d.Answers) == 0 {
-		for typ, v := range d.Grouped {
-			if vs, ok := v.([]any); ok {
+		// Record types in order: a map's order is random, and the same
+		// line must always give the same answers (stored columns, sighting
+		// order, rebuilt state).
+		for _, typ := range slices.Sorted(maps.Keys(d.Grouped)) {
+			if vs, ok := d.Grouped[typ].([]any); ok {
 				for _, x := range vs {
 					if s, ok := x.(string); ok {
 						d.AnswerData = append(d.AnswerData, s)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	encjson "encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -143,6 +144,32 @@ func BenchmarkDecode(b *testing.B) {
 	for b.Loop() {
 		if _, err := Decode(benchLine); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestGroupedAnswersDeterministic: DNS answers in the grouped layout come
+// out in the same order on every decode (record types sorted), whatever
+// the map order.
+func TestGroupedAnswersDeterministic(t *testing.T) {
+	line := []byte(`{"timestamp":"2026-11-20T08:00:00.000000+0000","event_type":"dns","src_ip":"10.0.0.53","dest_ip":"10.0.0.1","proto":"UDP","dns":{"version":2,"type":"answer","rrname":"example.org","grouped":{"TXT":["v=spf1 -all"],"AAAA":["2001:db8::1","2001:db8::2"],"A":["192.0.2.1"],"CNAME":["alias.example.org"],"MX":["mx.example.org"]}}}`)
+	var first []string
+	for i := 0; i < 50; i++ {
+		ev, err := Decode(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := append(append([]string(nil), ev.DNS.AnswerType...), ev.DNS.AnswerData...)
+		if i == 0 {
+			first = got
+			want := []string{"A", "AAAA", "AAAA", "CNAME", "MX", "TXT"}
+			if !slices.Equal(ev.DNS.AnswerType, want) {
+				t.Fatalf("answer types %v, want %v", ev.DNS.AnswerType, want)
+			}
+			continue
+		}
+		if !slices.Equal(got, first) {
+			t.Fatalf("decode %d gave %v, first gave %v", i, got, first)
 		}
 	}
 }
