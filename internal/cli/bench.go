@@ -89,53 +89,55 @@ type BenchHunt struct {
 var benchBatch int
 
 func init() {
-	var events int64
-	var dir string
-	var asJSON, keep, noState bool
-	var runs int
-	register(&command{
-		name: "bench", args: "[--events 1000000] [--dir DIR] [--json]",
-		short: "Measure ingest events/s and hunt latency on a generated workload",
-		long: `Generates a fixed workload with the simulator (seed 1), then in one process:
+	register(func() *command {
+		var events int64
+		var dir string
+		var asJSON, keep, noState bool
+		var runs int
+		return &command{
+			name: "bench", args: "[--events 1000000] [--dir DIR] [--json]",
+			short: "Measure ingest events/s and hunt latency on a generated workload",
+			long: `Generates a fixed workload with the simulator (seed 1), then in one process:
   1. decode-only baseline: read + decode every line (one goroutine),
   2. end-to-end ingest: read + decode + enrich + store into a fresh DuckDB,
   3. a fixed set of hunts on the stored events (median of --runs).
 Reports events/s, ratios against the decode-only baseline, hunt latencies and
 peak memory. Use --events 10000000 for the 10M-event figures.`,
-		flags: func(fs *flag.FlagSet) {
-			fs.Int64Var(&events, "events", 1_000_000, "number of events in the workload")
-			fs.StringVar(&dir, "dir", "", "work directory (default: a temporary one, removed afterwards)")
-			fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
-			fs.BoolVar(&keep, "keep", false, "keep the work directory")
-			fs.IntVar(&benchBatch, "batch", 0, "events per stored batch (default: ingest.batch_size, 20000)")
-			fs.IntVar(&runs, "runs", 5, "runs per hunt")
-			fs.BoolVar(&noState, "no-state", false, "skip the third phase (ingest with host insights, sightings and detectors)")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if dir == "" {
-				d, err := os.MkdirTemp("", "nethunt-bench-")
+			flags: func(fs *flag.FlagSet) {
+				fs.Int64Var(&events, "events", 1_000_000, "number of events in the workload")
+				fs.StringVar(&dir, "dir", "", "work directory (default: a temporary one, removed afterwards)")
+				fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
+				fs.BoolVar(&keep, "keep", false, "keep the work directory")
+				fs.IntVar(&benchBatch, "batch", 0, "events per stored batch (default: ingest.batch_size, 20000)")
+				fs.IntVar(&runs, "runs", 5, "runs per hunt")
+				fs.BoolVar(&noState, "no-state", false, "skip the third phase (ingest with host insights, sightings and detectors)")
+			},
+			run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+				if dir == "" {
+					d, err := os.MkdirTemp("", "nethunt-bench-")
+					if err != nil {
+						return err
+					}
+					dir = d
+					if !keep {
+						defer os.RemoveAll(d)
+					}
+				} else if err := os.MkdirAll(dir, 0o755); err != nil {
+					return err
+				}
+				r, err := runBench(ctx, e, dir, events, runs, noState)
 				if err != nil {
 					return err
 				}
-				dir = d
-				if !keep {
-					defer os.RemoveAll(d)
+				if asJSON {
+					enc := json.NewEncoder(e.stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(r)
 				}
-			} else if err := os.MkdirAll(dir, 0o755); err != nil {
-				return err
-			}
-			r, err := runBench(ctx, e, dir, events, runs, noState)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(r)
-			}
-			printBench(e.stdout, r)
-			return nil
-		},
+				printBench(e.stdout, r)
+				return nil
+			},
+		}
 	})
 }
 

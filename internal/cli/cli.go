@@ -44,9 +44,20 @@ type command struct {
 	remote func(args []string) bool
 }
 
-var commands = map[string]*command{}
+// commands maps a name to its constructor. Each invocation builds its
+// command afresh, so the variables its flags are bound to belong to that
+// invocation: the store's owner runs several clients' commands at once.
+var commands = map[string]func() *command{}
 
-func register(c *command) { commands[c.name] = c }
+// lookup returns a fresh instance of the named command, or nil.
+func lookup(name string) *command {
+	if mk := commands[name]; mk != nil {
+		return mk()
+	}
+	return nil
+}
+
+func register(mk func() *command) { commands[mk().name] = mk }
 
 // usageError makes Main print the command's usage after the message.
 type usageError struct{ msg string }
@@ -73,7 +84,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].short)
+		fmt.Fprintf(w, "  %-10s %s\n", n, lookup(n).short)
 	}
 	fmt.Fprint(w, "\nRun 'nethunt <command> --help' for a command's flags and examples.\n")
 }
@@ -95,7 +106,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	rest := g.Args()
 	if *help || len(rest) == 0 || rest[0] == "help" {
 		if len(rest) > 1 && commands[rest[1]] != nil {
-			commandUsage(stdout, commands[rest[1]])
+			commandUsage(stdout, lookup(rest[1]))
 			return 0
 		}
 		usage(stdout)
@@ -104,7 +115,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	c := commands[rest[0]]
+	c := lookup(rest[0])
 	if c == nil {
 		fmt.Fprintf(stderr, "nethunt: unknown command %q\n\n", rest[0])
 		usage(stderr)

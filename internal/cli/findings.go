@@ -110,14 +110,15 @@ func findingQuery(args []string, w *window, escalated bool, kind string) (store.
 }
 
 func init() {
-	var w window
-	var escalated bool
-	var format, kind string
-	var limit int
-	register(&command{
-		name: "findings", remote: readOnly, args: "[QUERY] [--since 48h] [--escalated] [--kind K] [--format table|json]",
-		short: "Rogue-proxy and T1090 findings, with their escalate / review decision",
-		long: `Findings are stored as events (event_type:finding) and re-emitted with the
+	register(func() *command {
+		var w window
+		var escalated bool
+		var format, kind string
+		var limit int
+		return &command{
+			name: "findings", remote: readOnly, args: "[QUERY] [--since 48h] [--escalated] [--kind K] [--format table|json]",
+			short: "Rogue-proxy and T1090 findings, with their escalate / review decision",
+			long: `Findings are stored as events (event_type:finding) and re-emitted with the
 same id as evidence accumulates; this lists the latest version of each,
 escalated first, then by score. QUERY narrows them with the filter
 language, e.g.
@@ -126,117 +127,121 @@ language, e.g.
   nethunt findings 'finding.clients:10.10.0.0/16' --format json
 Then: nethunt explain FINDING_ID. Detectors and thresholds:
 docs/detections.md.`,
-		flags: func(fs *flag.FlagSet) {
-			w.flags(fs)
-			fs.BoolVar(&escalated, "escalated", false, "only findings whose decision is escalate")
-			fs.StringVar(&kind, "kind", "", "only this kind (internal_proxy, external_proxy, socks_proxy, tor, tunnel_service, domain_fronting, proxy_chain, cdn_abuse, new_destination, intel_match, possible_proxy)")
-			fs.StringVar(&format, "format", "table", "table or json (one finding object per line)")
-			fs.IntVar(&limit, "limit", 0, "maximum number of findings (0 = all)")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if format != "table" && format != "json" {
-				return usageError{"unknown --format " + format}
-			}
-			q, err := findingQuery(args, &w, escalated, kind)
-			if err != nil {
-				return err
-			}
-			list, err := storedFindings(ctx, e, q)
-			if err != nil {
-				return err
-			}
-			sortFindings(list)
-			if limit > 0 && len(list) > limit {
-				list = list[:limit]
-			}
-			if format == "json" {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetEscapeHTML(false)
-				for _, f := range list {
-					if err := enc.Encode(f); err != nil {
-						return err
-					}
+			flags: func(fs *flag.FlagSet) {
+				w.flags(fs)
+				fs.BoolVar(&escalated, "escalated", false, "only findings whose decision is escalate")
+				fs.StringVar(&kind, "kind", "", "only this kind (internal_proxy, external_proxy, socks_proxy, tor, tunnel_service, domain_fronting, proxy_chain, cdn_abuse, new_destination, intel_match, possible_proxy)")
+				fs.StringVar(&format, "format", "table", "table or json (one finding object per line)")
+				fs.IntVar(&limit, "limit", 0, "maximum number of findings (0 = all)")
+			},
+			run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+				if format != "table" && format != "json" {
+					return usageError{"unknown --format " + format}
 				}
-				return nil
-			}
-			return writeFindingsTable(e.stdout, e.stderr, list)
-		},
+				q, err := findingQuery(args, &w, escalated, kind)
+				if err != nil {
+					return err
+				}
+				list, err := storedFindings(ctx, e, q)
+				if err != nil {
+					return err
+				}
+				sortFindings(list)
+				if limit > 0 && len(list) > limit {
+					list = list[:limit]
+				}
+				if format == "json" {
+					enc := json.NewEncoder(e.stdout)
+					enc.SetEscapeHTML(false)
+					for _, f := range list {
+						if err := enc.Encode(f); err != nil {
+							return err
+						}
+					}
+					return nil
+				}
+				return writeFindingsTable(e.stdout, e.stderr, list)
+			},
+		}
 	})
+	register(func() *command {
 
-	var ew window
-	var eformat string
-	var evLimit int
-	register(&command{
-		name: "explain", remote: readOnly, args: "FINDING_ID [--format text|json] [--events 200]",
-		short: "A finding's evidence chain: decision and reasons, evidence events, per-host timeline",
-		long: `Prints the latest version of the finding (title, decision, score and each
+		var ew window
+		var eformat string
+		var evLimit int
+		return &command{
+			name: "explain", remote: readOnly, args: "FINDING_ID [--format text|json] [--events 200]",
+			short: "A finding's evidence chain: decision and reasons, evidence events, per-host timeline",
+			long: `Prints the latest version of the finding (title, decision, score and each
 reason, explanation, hosts), then the evidence events fetched back from
 the store by the finding's references (every record of each referenced
 flow_id / community_id), then a timeline per host involved.`,
-		flags: func(fs *flag.FlagSet) {
-			ew.flags(fs)
-			fs.StringVar(&eformat, "format", "text", "text or json")
-			fs.IntVar(&evLimit, "events", 200, "maximum number of evidence events shown")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if len(args) != 1 {
-				return usageError{"name one finding id (see 'nethunt findings')"}
-			}
-			id := args[0]
-			q, err := findingQuery([]string{"finding.id:" + strconv.Quote(id)}, &ew, false, "")
-			if err != nil {
-				return err
-			}
-			st, err := openStore(e, true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			list, err := loadFindings(ctx, st, q)
-			if err != nil {
-				return err
-			}
-			if len(list) == 0 {
-				return fmt.Errorf("no finding %q (in the window given)", id)
-			}
-			f := list[0]
-			evs, err := evidenceEvents(ctx, st, f, evLimit)
-			if err != nil {
-				return err
-			}
-			if eformat == "json" {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetEscapeHTML(false)
-				enc.SetIndent("", "  ")
-				rows := make([]map[string]string, 0, len(evs))
-				for _, r := range evs {
-					m := map[string]string{}
-					for k, v := range r.Values {
-						if s := formatValue(v); s != "" {
-							m[k] = s
-						}
-					}
-					rows = append(rows, m)
+			flags: func(fs *flag.FlagSet) {
+				ew.flags(fs)
+				fs.StringVar(&eformat, "format", "text", "text or json")
+				fs.IntVar(&evLimit, "events", 200, "maximum number of evidence events shown")
+			},
+			run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+				if len(args) != 1 {
+					return usageError{"name one finding id (see 'nethunt findings')"}
 				}
-				return enc.Encode(struct {
-					Finding  event.Finding       `json:"finding"`
-					Evidence []map[string]string `json:"evidence"`
-				}{f, rows})
-			}
-			if eformat != "text" {
-				return usageError{"unknown --format " + eformat}
-			}
-			return writeExplain(e.stdout, f, evs)
-		},
+				id := args[0]
+				q, err := findingQuery([]string{"finding.id:" + strconv.Quote(id)}, &ew, false, "")
+				if err != nil {
+					return err
+				}
+				st, err := openStore(e, true)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				list, err := loadFindings(ctx, st, q)
+				if err != nil {
+					return err
+				}
+				if len(list) == 0 {
+					return fmt.Errorf("no finding %q (in the window given)", id)
+				}
+				f := list[0]
+				evs, err := evidenceEvents(ctx, st, f, evLimit)
+				if err != nil {
+					return err
+				}
+				if eformat == "json" {
+					enc := json.NewEncoder(e.stdout)
+					enc.SetEscapeHTML(false)
+					enc.SetIndent("", "  ")
+					rows := make([]map[string]string, 0, len(evs))
+					for _, r := range evs {
+						m := map[string]string{}
+						for k, v := range r.Values {
+							if s := formatValue(v); s != "" {
+								m[k] = s
+							}
+						}
+						rows = append(rows, m)
+					}
+					return enc.Encode(struct {
+						Finding  event.Finding       `json:"finding"`
+						Evidence []map[string]string `json:"evidence"`
+					}{f, rows})
+				}
+				if eformat != "text" {
+					return usageError{"unknown --format " + eformat}
+				}
+				return writeExplain(e.stdout, f, evs)
+			},
+		}
 	})
+	register(func() *command {
 
-	var bw window
-	var bformat string
-	var internal bool
-	register(&command{
-		name: "export", remote: readOnly, args: "blocklist [--format list|csv|suricata] [--since 7d] [--internal]",
-		short: "Containment: IPs and domains of escalated findings, as a list, CSV or Suricata rules",
-		long: `Collects what to block from the escalated findings (latest version of each):
+		var bw window
+		var bformat string
+		var internal bool
+		return &command{
+			name: "export", remote: readOnly, args: "blocklist [--format list|csv|suricata] [--since 7d] [--internal]",
+			short: "Containment: IPs and domains of escalated findings, as a list, CSV or Suricata rules",
+			long: `Collects what to block from the escalated findings (latest version of each):
 external proxies and relays (addresses), Tor relays and onion / Tor2web
 names, tunnel names, fronted (hidden) names, abused CDN names and
 confirmed threat-intel indicators. Shared infrastructure addresses (CDN
@@ -246,47 +251,48 @@ edges, tunnel providers) are never exported, only names.
 Suricata rules use sids from 9000000 upwards and alert on traffic to the
 addresses and on DNS queries, TLS SNI and HTTP Host of the names.
 --internal adds internal hosts that proxy (for internal ACLs).`,
-		flags: func(fs *flag.FlagSet) {
-			bw.flags(fs)
-			fs.StringVar(&bformat, "format", "list", "list, csv or suricata")
-			fs.BoolVar(&internal, "internal", false, "also export internal proxies and relays")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if len(args) != 1 || args[0] != "blocklist" {
-				return usageError{"export what? (blocklist)"}
-			}
-			q, err := findingQuery(nil, &bw, true, "")
-			if err != nil {
-				return err
-			}
-			list, err := storedFindings(ctx, e, q)
-			if err != nil {
-				return err
-			}
-			items := blocklist(list, internal)
-			switch bformat {
-			case "list":
-				for _, it := range items {
-					fmt.Fprintln(e.stdout, it.value)
+			flags: func(fs *flag.FlagSet) {
+				bw.flags(fs)
+				fs.StringVar(&bformat, "format", "list", "list, csv or suricata")
+				fs.BoolVar(&internal, "internal", false, "also export internal proxies and relays")
+			},
+			run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+				if len(args) != 1 || args[0] != "blocklist" {
+					return usageError{"export what? (blocklist)"}
 				}
-			case "csv":
-				cw := csv.NewWriter(e.stdout)
-				cw.Write([]string{"type", "value", "finding_ids", "kinds", "title"})
-				for _, it := range items {
-					cw.Write([]string{it.typ, it.value, strings.Join(it.ids, " "), strings.Join(it.kinds, " "), it.title})
+				q, err := findingQuery(nil, &bw, true, "")
+				if err != nil {
+					return err
 				}
-				cw.Flush()
-				return cw.Error()
-			case "suricata":
-				return writeSuricataRules(e.stdout, items)
-			default:
-				return usageError{"unknown --format " + bformat}
-			}
-			if len(items) == 0 {
-				fmt.Fprintln(e.stderr, "no escalated findings with something to block")
-			}
-			return nil
-		},
+				list, err := storedFindings(ctx, e, q)
+				if err != nil {
+					return err
+				}
+				items := blocklist(list, internal)
+				switch bformat {
+				case "list":
+					for _, it := range items {
+						fmt.Fprintln(e.stdout, it.value)
+					}
+				case "csv":
+					cw := csv.NewWriter(e.stdout)
+					cw.Write([]string{"type", "value", "finding_ids", "kinds", "title"})
+					for _, it := range items {
+						cw.Write([]string{it.typ, it.value, strings.Join(it.ids, " "), strings.Join(it.kinds, " "), it.title})
+					}
+					cw.Flush()
+					return cw.Error()
+				case "suricata":
+					return writeSuricataRules(e.stdout, items)
+				default:
+					return usageError{"unknown --format " + bformat}
+				}
+				if len(items) == 0 {
+					fmt.Fprintln(e.stderr, "no escalated findings with something to block")
+				}
+				return nil
+			},
+		}
 	})
 }
 

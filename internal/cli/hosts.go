@@ -18,137 +18,141 @@ import (
 )
 
 func init() {
-	var limit int
-	var format string
-	register(&command{
-		name: "hosts", remote: func(a []string) bool { return !(len(a) == 1 && a[0] == "rebuild") }, args: "[QUERY] [--limit 100] [--format table|json] | rebuild",
-		short: "Host Insights: hosts whose profile matches a filter on host.* fields",
-		long: `Every host seen in the events has a living profile (docs/host-insights.md).
+	register(func() *command {
+		var limit int
+		var format string
+		return &command{
+			name: "hosts", remote: func(a []string) bool { return !(len(a) == 1 && a[0] == "rebuild") }, args: "[QUERY] [--limit 100] [--format table|json] | rebuild",
+			short: "Host Insights: hosts whose profile matches a filter on host.* fields",
+			long: `Every host seen in the events has a living profile (docs/host-insights.md).
 QUERY uses the filter language on host.* fields, e.g.
   nethunt hosts 'host.roles:"http proxy" AND NOT host.approved:true'
   nethunt hosts 'host.services.port:8443 AND host.internal:true'
   nethunt hosts 'host.groups:Users AND host.roles:*'
 'nethunt hosts rebuild' recomputes every profile from the stored events.
 'nethunt host IP' shows one host's full card.`,
-		flags: func(fs *flag.FlagSet) {
-			fs.IntVar(&limit, "limit", 100, "maximum number of hosts (0 = all)")
-			fs.StringVar(&format, "format", "table", "table or json")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if len(args) == 1 && args[0] == "rebuild" {
-				return rebuildHosts(ctx, e)
-			}
-			text := strings.TrimSpace(strings.Join(args, " "))
-			if text == "*" {
-				text = ""
-			}
-			// Parse before opening anything: a typo answers at once.
-			if _, err := hosts.Parse(text); err != nil {
-				var qe *query.Error
-				if errors.As(err, &qe) {
-					return fmt.Errorf("%v\n%s", qe, qe.Caret(text))
+			flags: func(fs *flag.FlagSet) {
+				fs.IntVar(&limit, "limit", 100, "maximum number of hosts (0 = all)")
+				fs.StringVar(&format, "format", "table", "table or json")
+			},
+			run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+				if len(args) == 1 && args[0] == "rebuild" {
+					return rebuildHosts(ctx, e)
 				}
-				return err
-			}
-			t0 := time.Now()
-			var rows []hosts.Summary
-			var profiled int
-			ok := false
-			via := "from the query columns"
-			if e.live == nil {
-				rows, profiled, ok = queryRows(e.cfg, text, limit)
-			} else {
-				via = "in memory, by the process owning the store"
-			}
-			if !ok {
-				var t *hosts.Table
-				if e.live == nil {
-					t, _ = snapshotHosts(e.cfg)
-					via = "from the snapshot"
+				text := strings.TrimSpace(strings.Join(args, " "))
+				if text == "*" {
+					text = ""
 				}
-				if t == nil {
-					if e.live == nil {
-						via = "from the snapshot and the store"
+				// Parse before opening anything: a typo answers at once.
+				if _, err := hosts.Parse(text); err != nil {
+					var qe *query.Error
+					if errors.As(err, &qe) {
+						return fmt.Errorf("%v\n%s", qe, qe.Caret(text))
 					}
+					return err
+				}
+				t0 := time.Now()
+				var rows []hosts.Summary
+				var profiled int
+				ok := false
+				via := "from the query columns"
+				if e.live == nil {
+					rows, profiled, ok = queryRows(e.cfg, text, limit)
+				} else {
+					via = "in memory, by the process owning the store"
+				}
+				if !ok {
+					var t *hosts.Table
+					if e.live == nil {
+						t, _ = snapshotHosts(e.cfg)
+						via = "from the snapshot"
+					}
+					if t == nil {
+						if e.live == nil {
+							via = "from the snapshot and the store"
+						}
+						st, err := openStore(e, true)
+						if err != nil {
+							return err
+						}
+						defer st.Close()
+						if t, err = currentHosts(ctx, e, st); err != nil {
+							return err
+						}
+					}
+					t0 = time.Now()
+					var err error
+					if rows, err = t.Query(text, limit); err != nil {
+						return err
+					}
+					profiled = t.Len()
+				}
+				took := time.Since(t0)
+				if format == "json" {
+					enc := json.NewEncoder(e.stdout)
+					for _, r := range rows {
+						if err := enc.Encode(r); err != nil {
+							return err
+						}
+					}
+					return nil
+				}
+				if err := hosts.WriteSummaries(e.stdout, rows); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stderr, "%d hosts shown of %d profiled (query %s, %s)\n", len(rows), profiled, took.Round(time.Microsecond), via)
+				return nil
+			},
+		}
+	})
+	register(func() *command {
+
+		var hformat string
+		return &command{
+			name: "host", remote: readOnly, args: "IP [--format text|json]",
+			short: "One host's full Host Insights card",
+			long: `Shows what a host serves, who uses it, its names, users, fingerprints,
+roles with their evidence and traffic, each value with first and last seen.`,
+			flags: func(fs *flag.FlagSet) {
+				fs.StringVar(&hformat, "format", "text", "text or json")
+			},
+			run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+				if len(args) != 1 {
+					return usageError{"name one IP address"}
+				}
+				ip, err := netip.ParseAddr(args[0])
+				if err != nil {
+					return usageError{fmt.Sprintf("%q is not an IP address", args[0])}
+				}
+				ip = ip.Unmap()
+				var c hosts.Card
+				var ok, current bool
+				if e.live == nil {
+					c, ok, current = snapshotCard(e.cfg, ip)
+				}
+				if !current {
 					st, err := openStore(e, true)
 					if err != nil {
 						return err
 					}
 					defer st.Close()
-					if t, err = currentHosts(ctx, e, st); err != nil {
+					t, err := currentHosts(ctx, e, st)
+					if err != nil {
 						return err
 					}
+					c, ok = t.Get(ip)
 				}
-				t0 = time.Now()
-				var err error
-				if rows, err = t.Query(text, limit); err != nil {
-					return err
+				if !ok {
+					return fmt.Errorf("no profile for %s: it appears in no stored event", ip)
 				}
-				profiled = t.Len()
-			}
-			took := time.Since(t0)
-			if format == "json" {
-				enc := json.NewEncoder(e.stdout)
-				for _, r := range rows {
-					if err := enc.Encode(r); err != nil {
-						return err
-					}
+				if hformat == "json" {
+					enc := json.NewEncoder(e.stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(c)
 				}
-				return nil
-			}
-			if err := hosts.WriteSummaries(e.stdout, rows); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stderr, "%d hosts shown of %d profiled (query %s, %s)\n", len(rows), profiled, took.Round(time.Microsecond), via)
-			return nil
-		},
-	})
-
-	var hformat string
-	register(&command{
-		name: "host", remote: readOnly, args: "IP [--format text|json]",
-		short: "One host's full Host Insights card",
-		long: `Shows what a host serves, who uses it, its names, users, fingerprints,
-roles with their evidence and traffic, each value with first and last seen.`,
-		flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&hformat, "format", "text", "text or json")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if len(args) != 1 {
-				return usageError{"name one IP address"}
-			}
-			ip, err := netip.ParseAddr(args[0])
-			if err != nil {
-				return usageError{fmt.Sprintf("%q is not an IP address", args[0])}
-			}
-			ip = ip.Unmap()
-			var c hosts.Card
-			var ok, current bool
-			if e.live == nil {
-				c, ok, current = snapshotCard(e.cfg, ip)
-			}
-			if !current {
-				st, err := openStore(e, true)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				t, err := currentHosts(ctx, e, st)
-				if err != nil {
-					return err
-				}
-				c, ok = t.Get(ip)
-			}
-			if !ok {
-				return fmt.Errorf("no profile for %s: it appears in no stored event", ip)
-			}
-			if hformat == "json" {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(c)
-			}
-			return hosts.WriteCard(e.stdout, c)
-		},
+				return hosts.WriteCard(e.stdout, c)
+			},
+		}
 	})
 }
 

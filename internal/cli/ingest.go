@@ -16,13 +16,14 @@ import (
 )
 
 func init() {
-	var follow bool
-	var socket string
-	var quiet bool
-	register(&command{
-		name: "ingest", args: "[--follow] FILE... | - | --socket PATH",
-		short: "Read EVE JSON (files, .gz, globs, stdin, live file, Unix socket) into the store",
-		long: `Every line is stored or rejected: rejected lines are counted, reported with
+	register(func() *command {
+		var follow bool
+		var socket string
+		var quiet bool
+		return &command{
+			name: "ingest", args: "[--follow] FILE... | - | --socket PATH",
+			short: "Read EVE JSON (files, .gz, globs, stdin, live file, Unix socket) into the store",
+			long: `Every line is stored or rejected: rejected lines are counted, reported with
 file and line number, and kept aside in the rejects file (store path +
 ".rejects.jsonl") with the reason. Read offsets are checkpointed with each
 stored batch, so re-running the same command (or restarting --follow after a
@@ -33,14 +34,15 @@ Examples:
   zcat eve.json.gz | nethunt ingest -
   nethunt ingest --follow /var/log/suricata/eve.json
   nethunt ingest --socket /run/nethunt/eve.sock   # Suricata filetype: unix_stream`,
-		flags: func(fs *flag.FlagSet) {
-			fs.BoolVar(&follow, "follow", false, "follow one live file like tail -F (survives rotation and truncation)")
-			fs.StringVar(&socket, "socket", "", "listen on this Unix socket for Suricata's unix_stream output")
-			fs.BoolVar(&quiet, "quiet", false, "no progress display")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			return runIngest(ctx, e, args, ingestOptions{follow: follow, socket: socket, quiet: quiet})
-		},
+			flags: func(fs *flag.FlagSet) {
+				fs.BoolVar(&follow, "follow", false, "follow one live file like tail -F (survives rotation and truncation)")
+				fs.StringVar(&socket, "socket", "", "listen on this Unix socket for Suricata's unix_stream output")
+				fs.BoolVar(&quiet, "quiet", false, "no progress display")
+			},
+			run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+				return runIngest(ctx, e, args, ingestOptions{follow: follow, socket: socket, quiet: quiet})
+			},
+		}
 	})
 }
 

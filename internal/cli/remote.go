@@ -56,9 +56,6 @@ type request struct {
 type live struct {
 	st    store.Store
 	hosts *hosts.Table
-	// One invocation per command at a time: commands bind their flags to
-	// variables shared by all invocations of that command.
-	mu sync.Map // command name -> *sync.Mutex
 }
 
 // sharedStore is the owner's store as a command sees it: closing it is a
@@ -288,7 +285,7 @@ func (s *server) handle(ctx context.Context, conn net.Conn) {
 // exec runs one command line for a client, as Main would, against the
 // owner's store and Host Insights.
 func (s *server) exec(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	c := commands[args[0]]
+	c := lookup(args[0])
 	if c == nil || c.remote == nil {
 		fmt.Fprintf(stderr, "nethunt: %q cannot run while another process owns the store\n", args[0])
 		return 2
@@ -302,9 +299,6 @@ func (s *server) exec(ctx context.Context, args []string, stdout, stderr io.Writ
 		fmt.Fprintf(stderr, "nethunt %s: this needs the store for writing, and process %d owns it; stop that process first\n", c.name, os.Getpid())
 		return 1
 	}
-	mu, _ := s.live.mu.LoadOrStore(c.name, new(sync.Mutex))
-	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
 	e := &env{stdin: strings.NewReader(""), stdout: stdout, stderr: stderr, cfg: s.e.cfg, cfgPath: s.e.cfgPath, live: s.live}
 	return runCommand(ctx, c, e, fs)
 }

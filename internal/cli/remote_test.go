@@ -3,11 +3,13 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -121,6 +123,42 @@ func TestServeAnswersWhileFollowing(t *testing.T) {
 	liveHost, liveHosts, liveTop := mustRun(t, hostQ...), mustRun(t, hostsQ...), mustRun(t, topQ...)
 	if !strings.Contains(liveHost, `"http proxy"`) {
 		t.Errorf("approved proxy 10.20.0.10 has no http proxy role in the live card:\n%.2000s", liveHost)
+	}
+	// Several clients at once, each with its own flags: the owner runs
+	// them concurrently (each invocation builds its own command).
+	var wg sync.WaitGroup
+	results := make([]string, 12)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch i % 3 {
+			case 0:
+				results[i], _, _ = run(t, hostQ...)
+			case 1:
+				results[i], _, _ = run(t, hostsQ...)
+			case 2:
+				results[i], _, _ = run(t, append(g, "count", "event_type:tls", "--since", fmt.Sprintf("%dh", 10000+i))...)
+			}
+		}()
+	}
+	wg.Wait()
+	wantTLS := oracle(t, eve, func(m map[string]any) bool { return m["event_type"] == "tls" })
+	for i, r := range results {
+		switch i % 3 {
+		case 0:
+			if r != liveHost {
+				t.Errorf("concurrent host %d differs", i)
+			}
+		case 1:
+			if r != liveHosts {
+				t.Errorf("concurrent hosts %d differs", i)
+			}
+		case 2:
+			if strings.TrimSpace(r) != strconv.FormatInt(wantTLS, 10) {
+				t.Errorf("concurrent count %d: %q, want %d", i, r, wantTLS)
+			}
+		}
 	}
 	_, errs, _ := run(t, append(g, "hosts", "host.roles:*")...)
 	if !strings.Contains(errs, "hosts shown of") || !strings.Contains(errs, "by the process owning the store") {

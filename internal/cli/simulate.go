@@ -13,44 +13,46 @@ import (
 )
 
 func init() {
-	var seed int64
-	var hosts int
-	var hours float64
-	var out, truth, cfgOut, start string
-	register(&command{
-		name: "simulate", args: "[--seed N] [--hosts H] [--hours T] [-o eve.json] [--truth truth.json] [--config-out nethunt.yaml]",
-		short: "Write realistic Suricata EVE for a modelled organisation, with planted T1090 cases",
-		long: `The simulated organisation has departments as subnets, DNS/DHCP servers,
+	register(func() *command {
+		var seed int64
+		var hosts int
+		var hours float64
+		var out, truth, cfgOut, start string
+		return &command{
+			name: "simulate", args: "[--seed N] [--hosts H] [--hours T] [-o eve.json] [--truth truth.json] [--config-out nethunt.yaml]",
+			short: "Write realistic Suricata EVE for a modelled organisation, with planted T1090 cases",
+			long: `The simulated organisation has departments as subnets, DNS/DHCP servers,
 domain controllers, printers, web and mail servers and approved corporate
 proxies, plus planted proxy abuse (internal rogue proxy, external proxy with a
 Let's Encrypt certificate, SOCKS, Tor, a multi-hop chain, domain fronting,
 tunnelling services) and benign look-alikes. The ground-truth file lists
 every planted case. Output is deterministic for a given seed and flags.`,
-		flags: func(fs *flag.FlagSet) {
-			fs.Int64Var(&seed, "seed", 1, "random seed")
-			fs.IntVar(&hosts, "hosts", 200, "number of workstations")
-			fs.Float64Var(&hours, "hours", 24, "simulated hours")
-			fs.StringVar(&out, "o", "-", "EVE output file (- for stdout)")
-			fs.StringVar(&truth, "truth", "", "write the ground truth (JSON) here")
-			fs.StringVar(&cfgOut, "config-out", "", "write a nethunt YAML config for the simulated network here")
-			fs.StringVar(&start, "start", "", "simulation start (RFC 3339; default 2026-11-20T00:00:00Z)")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			c := sim.Config{Seed: seed, Hosts: hosts, Hours: hours}
-			if start != "" {
-				t, err := time.Parse(time.RFC3339, start)
-				if err != nil {
-					return usageError{"--start: " + err.Error()}
+			flags: func(fs *flag.FlagSet) {
+				fs.Int64Var(&seed, "seed", 1, "random seed")
+				fs.IntVar(&hosts, "hosts", 200, "number of workstations")
+				fs.Float64Var(&hours, "hours", 24, "simulated hours")
+				fs.StringVar(&out, "o", "-", "EVE output file (- for stdout)")
+				fs.StringVar(&truth, "truth", "", "write the ground truth (JSON) here")
+				fs.StringVar(&cfgOut, "config-out", "", "write a nethunt YAML config for the simulated network here")
+				fs.StringVar(&start, "start", "", "simulation start (RFC 3339; default 2026-11-20T00:00:00Z)")
+			},
+			run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+				c := sim.Config{Seed: seed, Hosts: hosts, Hours: hours}
+				if start != "" {
+					t, err := time.Parse(time.RFC3339, start)
+					if err != nil {
+						return usageError{"--start: " + err.Error()}
+					}
+					c.Start = t
 				}
-				c.Start = t
-			}
-			st, err := simulateTo(c, out, truth, cfgOut, e.stdout)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stderr, "wrote %d events (%s)\n", st.Events, humanBytes(st.Bytes))
-			return nil
-		},
+				st, err := simulateTo(c, out, truth, cfgOut, e.stdout)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stderr, "wrote %d events (%s)\n", st.Events, humanBytes(st.Bytes))
+				return nil
+			},
+		}
 	})
 }
 
