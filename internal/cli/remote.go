@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -34,8 +36,26 @@ import (
 // stdout and stderr, then the exit code. Clients and server are the same
 // binary, so there is no API to keep in step.
 
-// socketPath is where the owner of the store at cfg.Store.Path listens.
-func socketPath(cfg *config.Config) string { return cfg.Store.Path + ".sock" }
+// socketPath is where the owner of the store at cfg.Store.Path listens:
+// beside the store, or, when that path is too long for a Unix socket
+// address (108 bytes on Linux), in the temporary directory under a name
+// derived from the store's absolute path (owner and clients derive the
+// same one).
+func socketPath(cfg *config.Config) string {
+	p := cfg.Store.Path + ".sock"
+	if len(p) < maxSocketPath {
+		return p
+	}
+	abs, err := filepath.Abs(cfg.Store.Path)
+	if err != nil {
+		abs = cfg.Store.Path
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(os.TempDir(), fmt.Sprintf("nethunt-%x.sock", sum[:8]))
+}
+
+// maxSocketPath leaves room below Linux's 108-byte sun_path.
+const maxSocketPath = 100
 
 // Frame types, server to client.
 const (

@@ -7,8 +7,11 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/nethunt/nethunt/internal/config"
 )
 
 // FuzzReadFrame: whatever a socket sends, the client's frame reader
@@ -69,4 +72,31 @@ func TestServerRefusesBadRequests(t *testing.T) {
 	if fi, err := os.Stat(sock); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("socket mode: %v %v", fi.Mode(), err)
 	}
+}
+
+// TestSocketPathFitsUnixAddress: a store deep in a directory tree still
+// gets a usable socket, the same for the owner and its clients.
+func TestSocketPathFitsUnixAddress(t *testing.T) {
+	short := config.Default()
+	short.Store.Path = "/var/lib/nethunt/nethunt.db"
+	if got := socketPath(short); got != "/var/lib/nethunt/nethunt.db.sock" {
+		t.Errorf("short path: %s", got)
+	}
+	long := config.Default()
+	long.Store.Path = "/srv/" + strings.Repeat("very-long-directory-name/", 8) + "nethunt.db"
+	a, b := socketPath(long), socketPath(long)
+	if a != b || len(a) >= maxSocketPath || !strings.HasPrefix(a, os.TempDir()) {
+		t.Errorf("long path: %s / %s", a, b)
+	}
+	other := config.Default()
+	other.Store.Path = long.Store.Path + "2"
+	if socketPath(other) == a {
+		t.Error("two stores share a socket")
+	}
+	// A real owner listens there.
+	srv, err := serveSocket(context.Background(), a, &env{}, &live{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
 }
