@@ -165,7 +165,6 @@ docs/detections.md.`,
 		}
 	})
 	register(func() *command {
-
 		var ew window
 		var eformat string
 		var evLimit int
@@ -234,7 +233,6 @@ flow_id / community_id), then a timeline per host involved.`,
 		}
 	})
 	register(func() *command {
-
 		var bw window
 		var bformat string
 		var internal bool

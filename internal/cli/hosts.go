@@ -106,7 +106,6 @@ QUERY uses the filter language on host.* fields, e.g.
 		}
 	})
 	register(func() *command {
-
 		var hformat string
 		return &command{
 			name: "host", remote: readOnly, args: "IP [--format text|json]",

@@ -166,7 +166,6 @@ destination), with event counts and their Host Insights summary.`,
 		}
 	})
 	register(func() *command {
-
 		var cw window
 		return &command{
 			name: "count", remote: readOnly, args: "QUERY [--since 48h | --from T --to T]",
@@ -197,7 +196,6 @@ destination), with event counts and their Host Insights summary.`,
 		}
 	})
 	register(func() *command {
-
 		var tw window
 		var topN int
 		var topFormat string
@@ -265,7 +263,6 @@ List fields (dns.rrname, dns.answers.rdata, ...) count each element.`,
 		}
 	})
 	register(func() *command {
-
 		return &command{
 			name: "stats", remote: readOnly, args: "",
 			short: "Events per type, time span and size of the store",
