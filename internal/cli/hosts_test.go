@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -202,12 +203,18 @@ func TestHostAnswersFromSnapshotOnlyWhenCurrent(t *testing.T) {
 	if got := mustRun(t, append(g, "host", ip, "--format", "json")...); got != full {
 		t.Errorf("with a stale snapshot the card is not caught up:\n%.400s\nwant\n%.400s", got, full)
 	}
+	if st := mustRun(t, append(g, "stats")...); !regexp.MustCompile(`host insights +batch \d+, \d+ behind`).MatchString(st) {
+		t.Errorf("stats does not show the stale snapshot:\n%s", st)
+	}
 	if got := mustRun(t, append(g, "hosts", "host.ip:"+ip, "--format", "json")...); !strings.Contains(got, ip) {
 		t.Errorf("hosts with a stale snapshot: %s", got)
 	}
 	// A rebuild from the stored events gives the same card (events are
 	// enriched again: the network group is back).
 	mustRun(t, append(g, "hosts", "rebuild")...)
+	if st := mustRun(t, append(g, "stats")...); !regexp.MustCompile(`host insights +batch \d+, current`).MatchString(st) || !regexp.MustCompile(`host query columns +batch \d+, current`).MatchString(st) {
+		t.Errorf("stats after rebuild:\n%s", st)
+	}
 	if got := mustRun(t, append(g, "host", ip, "--format", "json")...); got != full {
 		t.Errorf("card after hosts rebuild differs:\n%.600s\nwant\n%.600s", got, full)
 	}

@@ -9,13 +9,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/nethunt/nethunt/internal/atomicfile"
 	"github.com/nethunt/nethunt/internal/config"
+	"github.com/nethunt/nethunt/internal/detect"
 	"github.com/nethunt/nethunt/internal/event"
 	"github.com/nethunt/nethunt/internal/hosts"
 	"github.com/nethunt/nethunt/internal/ingest"
 	"github.com/nethunt/nethunt/internal/query/match"
+	"github.com/nethunt/nethunt/internal/sightings"
 	"github.com/nethunt/nethunt/internal/store"
 	"github.com/nethunt/nethunt/internal/store/duckdb"
 )
@@ -209,4 +212,69 @@ func queryRows(cfg *config.Config, text string, limit int) (out []hosts.Summary,
 		return nil, 0, false
 	}
 	return out, rs.Hosts, true
+}
+
+// printState tells an operator where the derived state stands against the
+// store's committed batch: which snapshots are current (so cold host
+// lookups answer from them) and who owns the store.
+func printState(e *env, committed int64) {
+	dir := stateDir(e.cfg)
+	fmt.Fprintf(e.stdout, "\nderived state (committed batch %d):\n", committed)
+	status := func(seq int64, err error) string {
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return "none yet"
+		case err != nil:
+			return "unusable (" + err.Error() + "); rewritten when the store's owner next stops, or by 'nethunt hosts rebuild'"
+		case seq == committed:
+			return fmt.Sprintf("batch %d, current", seq)
+		default:
+			return fmt.Sprintf("batch %d, %d behind (caught up by the next ingest or serve)", seq, committed-seq)
+		}
+	}
+	hostLine := func() string {
+		f, err := os.Open(filepath.Join(dir, "hosts.snap"))
+		if err != nil {
+			return status(0, err)
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return status(0, err)
+		}
+		seq, n, err := hosts.SnapshotInfo(f, fi.Size())
+		if err != nil {
+			return status(0, err)
+		}
+		return fmt.Sprintf("%s; %d hosts", status(seq, nil), n)
+	}
+	rowsLine := func() string {
+		f, err := os.Open(filepath.Join(dir, "hosts.rows"))
+		if err != nil {
+			return status(0, err)
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return status(0, err)
+		}
+		rs, err := hosts.ReadRows(f, fi.Size())
+		if err != nil {
+			return status(0, err)
+		}
+		return status(rs.Seq, nil)
+	}
+	sseq, serr := sightings.SnapshotSeq(filepath.Join(dir, "sightings.snap"))
+	dseq, derr := detect.SnapshotSeq(filepath.Join(dir, "detect.snap"))
+	t := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(t, "  host insights\t%s\n", hostLine())
+	fmt.Fprintf(t, "  host query columns\t%s\n", rowsLine())
+	fmt.Fprintf(t, "  sightings\t%s\n", status(sseq, serr))
+	fmt.Fprintf(t, "  detections\t%s\n", status(dseq, derr))
+	if e.live != nil {
+		fmt.Fprintf(t, "  owner\tprocess %d, answering on %s; its state in memory is current\n", os.Getpid(), socketPath(e.cfg))
+	} else {
+		fmt.Fprintf(t, "  owner\tnone (cold host lookups read the current files above, else the store)\n")
+	}
+	t.Flush()
 }

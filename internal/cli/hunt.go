@@ -286,7 +286,11 @@ List fields (dns.rrname, dns.answers.rdata, ...) count each element.`,
 				for _, kv := range sortedCounts(s.ByType) {
 					fmt.Fprintf(t, "%d\t  %s\n", kv.n, kv.k)
 				}
-				return t.Flush()
+				if err := t.Flush(); err != nil {
+					return err
+				}
+				printState(e, st.Seq())
+				return nil
 			},
 		}
 	})

@@ -101,6 +101,21 @@ const (
 
 var errNoState = errors.New("no detection state")
 
+// SnapshotSeq reads the batch sequence a detection snapshot covers,
+// without loading it (for `nethunt stats`).
+func SnapshotSeq(path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var head [len(snapMagic) + 12]byte
+	if _, err := io.ReadFull(f, head[:]); err != nil || string(head[:len(snapMagic)]) != snapMagic {
+		return 0, fmt.Errorf("detection state %s is damaged", path)
+	}
+	return int64(binary.LittleEndian.Uint64(head[len(snapMagic)+4:])), nil
+}
+
 func loadState(path string, maxSubjects int) (int64, *state, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {

@@ -255,6 +255,13 @@ func readHeader(r io.ReaderAt, size int64) (snapHeader, uint32, error) {
 	return h, idxCRC, nil
 }
 
+// SnapshotInfo reads a snapshot's header: the batch sequence it covers and
+// its number of hosts (for `nethunt stats`).
+func SnapshotInfo(r io.ReaderAt, size int64) (seq int64, hosts int, err error) {
+	h, _, err := readHeader(r, size)
+	return h.seq, h.count, err
+}
+
 // decodeHost decodes one record, checking its checksum.
 func decodeHost(rec []byte, e idxEnt, br *bufio.Reader, bb *bytes.Reader) (*Host, error) {
 	if crc32.Checksum(rec, castagnoli) != e.crc {

@@ -64,6 +64,21 @@ func LoadStage(path string, learning time.Duration, keys []string) (*Stage, erro
 	return s, nil
 }
 
+// SnapshotSeq reads the batch sequence a stage snapshot covers, without
+// loading it (for `nethunt stats`).
+func SnapshotSeq(path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var head [len(stageMagic) + 16]byte
+	if _, err := io.ReadFull(f, head[:]); err != nil || string(head[:len(stageMagic)]) != stageMagic {
+		return 0, fmt.Errorf("sightings state %s is damaged", path)
+	}
+	return int64(binary.LittleEndian.Uint64(head[len(stageMagic):])), nil
+}
+
 // Seq is the store batch sequence the loaded state covers.
 func (s *Stage) Seq() int64 { return s.seq }
 
