@@ -28,12 +28,12 @@ import (
 // matching hosts' summaries are then read one by one from the snapshot
 // (LoadHost).
 //
-// Format: header = magic "NHROWS02" | u64 seq | u32 host count | u32 field
-// count | per field: uvarint name length, name, u64 column offset, u64
-// column length, u32 CRC-32C of the column; then u32 CRC-32C of the header
-// so far. Columns follow: one tagged value per host, in table order. A
+// Format: header = magic "NHROWS03" | u64 seq | u32 host count | u32 field
+// count | per field: uvarint name length, name, u64 column offset (from
+// the end of the header), u64 column length, u32 CRC-32C of the column;
+// then u32 CRC-32C of the header so far. Columns follow: one tagged value per host, in table order. A
 // registry change (other field names) invalidates the file.
-const rowsMagic = "NHROWS02"
+const rowsMagic = "NHROWS03"
 
 // Value tags of a row.
 const (
@@ -81,11 +81,7 @@ func (t *Table) SaveRows(w io.Writer, seq int64) error {
 	hdr = binary.LittleEndian.AppendUint64(hdr, uint64(seq))
 	hdr = binary.LittleEndian.AppendUint32(hdr, uint32(len(t.all)))
 	hdr = binary.LittleEndian.AppendUint32(hdr, uint32(len(names)))
-	size := len(hdr) + 4
-	for _, name := range names {
-		size += binary.PutUvarint(make([]byte, binary.MaxVarintLen64), uint64(len(name))) + len(name) + 8 + 8 + 4
-	}
-	off := uint64(size)
+	var off uint64 // from the end of the header
 	for i, name := range names {
 		hdr = binary.AppendUvarint(hdr, uint64(len(name)))
 		hdr = append(hdr, name...)
@@ -95,9 +91,6 @@ func (t *Table) SaveRows(w io.Writer, seq int64) error {
 		off += uint64(len(cols[i]))
 	}
 	hdr = binary.LittleEndian.AppendUint32(hdr, crc32.Checksum(hdr, castagnoli))
-	if len(hdr) != size {
-		return fmt.Errorf("hosts: query rows header is %d bytes, computed %d", len(hdr), size)
-	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	bw.Write(hdr)
 	for _, c := range cols {
@@ -208,15 +201,20 @@ func ReadRows(r io.ReaderAt, size int64) (*Rows, error) {
 			return nil, snapErr("query rows: written for other host fields")
 		}
 		p += k + int(n)
-		c := rowsCol{off: binary.LittleEndian.Uint64(hb[p:]), n: binary.LittleEndian.Uint64(hb[p+8:]), crc: binary.LittleEndian.Uint32(hb[p+16:])}
-		if c.off > uint64(size) || c.n > uint64(size)-c.off {
-			return nil, snapErr("query rows: column out of bounds")
-		}
-		rs.cols = append(rs.cols, c)
+		rs.cols = append(rs.cols, rowsCol{off: binary.LittleEndian.Uint64(hb[p:]), n: binary.LittleEndian.Uint64(hb[p+8:]), crc: binary.LittleEndian.Uint32(hb[p+16:])})
 		p += 20
 	}
 	if len(hb) < p+4 || crc32.Checksum(hb[:p], castagnoli) != binary.LittleEndian.Uint32(hb[p:]) {
 		return nil, snapErr("query rows: header checksum mismatch")
+	}
+	// Offsets were relative to the header's end: make them absolute.
+	base := uint64(p + 4)
+	for i := range rs.cols {
+		c := &rs.cols[i]
+		if c.off > uint64(size)-base || c.n > uint64(size)-base-c.off {
+			return nil, snapErr("query rows: column out of bounds")
+		}
+		c.off += base
 	}
 	return rs, nil
 }
@@ -532,46 +530,4 @@ func (d *rowDecoder) summary() (Summary, error) {
 		}
 	}
 	return s, nil
-}
-
-// skip advances past one value without building it.
-func (d *rowDecoder) skip() error {
-	if len(d.b) == 0 {
-		return errRows
-	}
-	tag := d.b[0]
-	d.b = d.b[1:]
-	switch tag {
-	case tagNil, tagFalse, tagTrue:
-		return nil
-	case tagString:
-		_, err := d.str()
-		return err
-	case tagInt, tagTime:
-		_, err := d.varint()
-		return err
-	case tagStrings, tagInts:
-		n, err := d.uvarint()
-		if err != nil || n > uint64(len(d.b)) {
-			return errRows
-		}
-		for range n {
-			if tag == tagStrings {
-				_, err = d.str()
-			} else {
-				_, err = d.varint()
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	case tagAddr:
-		if len(d.b) == 0 || int(d.b[0]) > len(d.b)-1 {
-			return errRows
-		}
-		d.b = d.b[1+int(d.b[0]):]
-		return nil
-	}
-	return errRows
 }
