@@ -172,7 +172,7 @@ func rebuildHosts(ctx context.Context, e *env) error {
 		if err != nil {
 			return err
 		}
-		h = &hostStage{T: hosts.New(opt), path: stateDir(e.cfg) + "/hosts.snap"}
+		h = &hostStage{T: hosts.New(opt), path: hostsSnapPath(e.cfg)}
 	}
 	h.T.Reset()
 	h.seq = 0

@@ -56,7 +56,7 @@ func loadHosts(cfg *config.Config) (*hostStage, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &hostStage{T: hosts.New(opt), path: filepath.Join(stateDir(cfg), "hosts.snap")}
+	h := &hostStage{T: hosts.New(opt), path: hostsSnapPath(cfg)}
 	f, err := os.Open(h.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return h, nil
@@ -155,17 +155,12 @@ func snapshotCard(cfg *config.Config, ip netip.Addr) (card hosts.Card, found, cu
 	if err != nil {
 		return card, false, false
 	}
-	f, err := os.Open(filepath.Join(stateDir(cfg), "hosts.snap"))
-	if err != nil {
-		return card, false, false
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return card, false, false
-	}
 	t := hosts.New(opt)
-	seq, found, err := t.LoadHost(f, fi.Size(), ip)
+	var seq int64
+	err = readSized(hostsSnapPath(cfg), func(r io.ReaderAt, size int64) (err error) {
+		seq, found, err = t.LoadHost(r, size, ip)
+		return err
+	})
 	if err != nil || seq != committed {
 		return card, false, false
 	}
@@ -186,19 +181,6 @@ func queryRows(cfg *config.Config, text string, limit int) (out []hosts.Summary,
 	if !ok {
 		return nil, 0, false
 	}
-	rf, err := os.Open(rowsPath(filepath.Join(stateDir(cfg), "hosts.snap")))
-	if err != nil {
-		return nil, 0, false
-	}
-	defer rf.Close()
-	fi, err := rf.Stat()
-	if err != nil {
-		return nil, 0, false
-	}
-	rs, err := hosts.ReadRows(rf, fi.Size())
-	if err != nil || rs.Seq != committed {
-		return nil, 0, false
-	}
 	e, err := hosts.Parse(text)
 	if err != nil {
 		return nil, 0, false
@@ -207,11 +189,37 @@ func queryRows(cfg *config.Config, text string, limit int) (out []hosts.Summary,
 	if err != nil {
 		return nil, 0, false
 	}
-	out, err = rs.Query(m, limit)
+	stale := errors.New("stale")
+	err = readSized(rowsPath(hostsSnapPath(cfg)), func(r io.ReaderAt, size int64) error {
+		rs, err := hosts.ReadRows(r, size)
+		if err != nil {
+			return err
+		}
+		if rs.Seq != committed {
+			return stale
+		}
+		profiled = rs.Hosts
+		out, err = rs.Query(m, limit)
+		return err
+	})
+	return out, profiled, err == nil
+}
+
+func hostsSnapPath(cfg *config.Config) string { return filepath.Join(stateDir(cfg), "hosts.snap") }
+
+// readSized opens path and hands it to read with its size, for the state
+// files read in place (snapshot index, query columns).
+func readSized(path string, read func(r io.ReaderAt, size int64) error) error {
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, false
+		return err
 	}
-	return out, rs.Hosts, true
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	return read(f, fi.Size())
 }
 
 // printState tells an operator where the derived state stands against the
@@ -233,36 +241,27 @@ func printState(e *env, committed int64) {
 		}
 	}
 	hostLine := func() string {
-		f, err := os.Open(filepath.Join(dir, "hosts.snap"))
-		if err != nil {
-			return status(0, err)
-		}
-		defer f.Close()
-		fi, err := f.Stat()
-		if err != nil {
-			return status(0, err)
-		}
-		seq, n, err := hosts.SnapshotInfo(f, fi.Size())
+		var seq int64
+		var n int
+		err := readSized(hostsSnapPath(e.cfg), func(r io.ReaderAt, size int64) (err error) {
+			seq, n, err = hosts.SnapshotInfo(r, size)
+			return err
+		})
 		if err != nil {
 			return status(0, err)
 		}
 		return fmt.Sprintf("%s; %d hosts", status(seq, nil), n)
 	}
 	rowsLine := func() string {
-		f, err := os.Open(filepath.Join(dir, "hosts.rows"))
-		if err != nil {
-			return status(0, err)
-		}
-		defer f.Close()
-		fi, err := f.Stat()
-		if err != nil {
-			return status(0, err)
-		}
-		rs, err := hosts.ReadRows(f, fi.Size())
-		if err != nil {
-			return status(0, err)
-		}
-		return status(rs.Seq, nil)
+		var seq int64
+		err := readSized(rowsPath(hostsSnapPath(e.cfg)), func(r io.ReaderAt, size int64) error {
+			rs, err := hosts.ReadRows(r, size)
+			if err == nil {
+				seq = rs.Seq
+			}
+			return err
+		})
+		return status(seq, err)
 	}
 	sseq, serr := sightings.SnapshotSeq(filepath.Join(dir, "sightings.snap"))
 	dseq, derr := detect.SnapshotSeq(filepath.Join(dir, "detect.snap"))
