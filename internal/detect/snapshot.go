@@ -6,9 +6,9 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"github.com/nethunt/nethunt/internal/atomicfile"
 	"io"
 	"os"
-	"path/filepath"
 )
 
 // state is everything the detectors remember; it is what Snapshot writes.
@@ -109,11 +109,17 @@ func SnapshotSeq(path string) (int64, error) {
 		return 0, err
 	}
 	defer f.Close()
+	seq, _, err := readHead(f, path)
+	return seq, err
+}
+
+// readHead reads a snapshot's magic, layout version and batch sequence.
+func readHead(r io.Reader, path string) (seq int64, version uint32, err error) {
 	var head [len(snapMagic) + 12]byte
-	if _, err := io.ReadFull(f, head[:]); err != nil || string(head[:len(snapMagic)]) != snapMagic {
-		return 0, fmt.Errorf("detection state %s is damaged", path)
+	if _, err := io.ReadFull(r, head[:]); err != nil || string(head[:len(snapMagic)]) != snapMagic {
+		return 0, 0, fmt.Errorf("detection state %s is damaged; remove it (findings are rebuilt from the store)", path)
 	}
-	return int64(binary.LittleEndian.Uint64(head[len(snapMagic)+4:])), nil
+	return int64(binary.LittleEndian.Uint64(head[len(snapMagic)+4:])), binary.LittleEndian.Uint32(head[len(snapMagic):]), nil
 }
 
 func loadState(path string, maxSubjects int) (int64, *state, error) {
@@ -126,16 +132,15 @@ func loadState(path string, maxSubjects int) (int64, *state, error) {
 	}
 	defer f.Close()
 	r := bufio.NewReaderSize(f, 1<<20)
-	var head [len(snapMagic) + 12]byte
-	if _, err := io.ReadFull(r, head[:]); err != nil || string(head[:len(snapMagic)]) != snapMagic {
-		return 0, nil, fmt.Errorf("detection state %s is damaged; remove it (findings are rebuilt from the store)", path)
+	seq, v, err := readHead(r, path)
+	if err != nil {
+		return 0, nil, err
 	}
-	if v := binary.LittleEndian.Uint32(head[len(snapMagic):]); v != snapVersion {
+	if v != snapVersion {
 		// another layout: start empty from batch 0, the pipeline's replay
 		// rebuilds the state exactly from the store
 		return 0, nil, errNoState
 	}
-	seq := int64(binary.LittleEndian.Uint64(head[len(snapMagic)+4:]))
 	st := &state{}
 	if err := gob.NewDecoder(r).Decode(st); err != nil {
 		return 0, nil, fmt.Errorf("detection state %s: %w", path, err)
@@ -152,36 +157,18 @@ func (s *Stage) Snapshot(seq int64) error {
 		s.seq = seq
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(s.opt.StatePath), 0o755); err != nil {
-		return err
-	}
-	tmp := s.opt.StatePath + ".tmp"
-	f, err := os.Create(tmp)
+	err := atomicfile.Write(s.opt.StatePath, func(w io.Writer) error {
+		var head [len(snapMagic) + 12]byte
+		copy(head[:], snapMagic)
+		binary.LittleEndian.PutUint32(head[len(snapMagic):], snapVersion)
+		binary.LittleEndian.PutUint64(head[len(snapMagic)+4:], uint64(seq))
+		if _, err := w.Write(head[:]); err != nil {
+			return err
+		}
+		return gob.NewEncoder(w).Encode(s.st)
+	})
 	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	var head [len(snapMagic) + 12]byte
-	copy(head[:], snapMagic)
-	binary.LittleEndian.PutUint32(head[len(snapMagic):], snapVersion)
-	binary.LittleEndian.PutUint64(head[len(snapMagic)+4:], uint64(seq))
-	w.Write(head[:])
-	err = gob.NewEncoder(w).Encode(s.st)
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("detection snapshot: %w", err)
-	}
-	if err := os.Rename(tmp, s.opt.StatePath); err != nil {
-		return err
 	}
 	s.seq = seq
 	return nil

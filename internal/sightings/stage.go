@@ -51,12 +51,9 @@ func LoadStage(path string, learning time.Duration, keys []string) (*Stage, erro
 	}
 	defer f.Close()
 	r := bufio.NewReaderSize(f, 1<<20)
-	var head [len(stageMagic) + 16]byte
-	if _, err := io.ReadFull(r, head[:]); err != nil || string(head[:len(stageMagic)]) != stageMagic {
-		return nil, fmt.Errorf("sightings state %s is damaged; remove it and run 'nethunt sightings rebuild'", path)
+	if s.seq, s.start, err = readHead(r, path); err != nil {
+		return nil, err
 	}
-	s.seq = int64(binary.LittleEndian.Uint64(head[len(stageMagic):]))
-	s.start = time.Unix(0, int64(binary.LittleEndian.Uint64(head[len(stageMagic)+8:]))).UTC()
 	s.T = New(Options{LearningUntil: s.learningUntil(), Keys: keys})
 	if err := s.T.ReadSnapshot(r); err != nil {
 		return nil, fmt.Errorf("sightings state %s: %w", path, err)
@@ -72,11 +69,18 @@ func SnapshotSeq(path string) (int64, error) {
 		return 0, err
 	}
 	defer f.Close()
+	seq, _, err := readHead(f, path)
+	return seq, err
+}
+
+// readHead reads a stage snapshot's magic, batch sequence and deployment
+// start.
+func readHead(r io.Reader, path string) (seq int64, start time.Time, err error) {
 	var head [len(stageMagic) + 16]byte
-	if _, err := io.ReadFull(f, head[:]); err != nil || string(head[:len(stageMagic)]) != stageMagic {
-		return 0, fmt.Errorf("sightings state %s is damaged", path)
+	if _, err := io.ReadFull(r, head[:]); err != nil || string(head[:len(stageMagic)]) != stageMagic {
+		return 0, start, fmt.Errorf("sightings state %s is damaged; remove it: the next ingest or serve rebuilds it from the stored events", path)
 	}
-	return int64(binary.LittleEndian.Uint64(head[len(stageMagic):])), nil
+	return int64(binary.LittleEndian.Uint64(head[len(stageMagic):])), time.Unix(0, int64(binary.LittleEndian.Uint64(head[len(stageMagic)+8:]))).UTC(), nil
 }
 
 // Seq is the store batch sequence the loaded state covers.
