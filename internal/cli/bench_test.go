@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
-	"strings"
 	"testing"
 )
 
@@ -19,9 +17,7 @@ func TestBenchSmoke(t *testing.T) {
 	old := nethuntCommand
 	defer func() { nethuntCommand = old }()
 	nethuntCommand = func(ctx context.Context, args ...string) (*exec.Cmd, error) {
-		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), "NETHUNT_TEST_MAIN="+strings.Join(args, "\x1f"))
-		return cmd, nil
+		return nethuntProcess(ctx, args...), nil
 	}
 	out := mustRun(t, "bench", "--events", "20000", "--runs", "1", "--json", "--dir", t.TempDir())
 	var r BenchResult

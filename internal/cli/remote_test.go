@@ -2,10 +2,10 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -50,8 +50,7 @@ func TestServeAnswersWhileFollowing(t *testing.T) {
 	cfgPath := filepath.Join(dir, "nethunt.yaml")
 	os.WriteFile(cfgPath, []byte("ingest:\n  batch_size: 1000\nsightings:\n  learning: 30m\n"), 0o644)
 	db := filepath.Join(dir, "s.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "NETHUNT_TEST_MAIN="+strings.Join([]string{"--config", cfgPath, "--db", db, "serve", "--follow", live}, "\x1f"))
+	cmd := nethuntProcess(context.Background(), "--config", cfgPath, "--db", db, "serve", "--follow", live)
 	var childErr bytes.Buffer
 	cmd.Stderr = &childErr
 	if err := cmd.Start(); err != nil {

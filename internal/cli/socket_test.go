@@ -2,9 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -34,8 +34,7 @@ func TestIngestSocketUnderLoad(t *testing.T) {
 
 	sock := filepath.Join(dir, "eve.sock")
 	db := filepath.Join(dir, "s.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "NETHUNT_TEST_MAIN="+strings.Join([]string{"--db", db, "ingest", "--quiet", "--socket", sock}, "\x1f"))
+	cmd := nethuntProcess(context.Background(), "--db", db, "ingest", "--quiet", "--socket", sock)
 	var childErr bytes.Buffer
 	cmd.Stderr = &childErr
 	if err := cmd.Start(); err != nil {
