@@ -52,40 +52,9 @@ QUERY uses the filter language on host.* fields, e.g.
 					return err
 				}
 				t0 := time.Now()
-				var rows []hosts.Summary
-				var profiled int
-				ok := false
-				via := "from the query columns"
-				if e.live == nil {
-					rows, profiled, ok = queryRows(e.cfg, text, limit)
-				} else {
-					via = "in memory, by the process owning the store"
-				}
-				if !ok {
-					var t *hosts.Table
-					if e.live == nil {
-						t, _ = snapshotHosts(e.cfg)
-						via = "from the snapshot"
-					}
-					if t == nil {
-						if e.live == nil {
-							via = "from the snapshot and the store"
-						}
-						st, err := openStore(e, true)
-						if err != nil {
-							return err
-						}
-						defer st.Close()
-						if t, err = currentHosts(ctx, e, st); err != nil {
-							return err
-						}
-					}
-					t0 = time.Now()
-					var err error
-					if rows, err = t.Query(text, limit); err != nil {
-						return err
-					}
-					profiled = t.Len()
+				rows, profiled, via, err := queryHosts(ctx, e, text, limit)
+				if err != nil {
+					return err
 				}
 				took := time.Since(t0)
 				if format == "json" {
@@ -153,6 +122,34 @@ roles with their evidence and traffic, each value with first and last seen.`,
 			},
 		}
 	})
+}
+
+// queryHosts answers a host query the cheapest exact way and says which:
+// the owner's live table, the query columns, the snapshot, or the snapshot
+// caught up from the store.
+func queryHosts(ctx context.Context, e *env, text string, limit int) (rows []hosts.Summary, profiled int, via string, err error) {
+	if e.live != nil && e.live.hosts != nil {
+		rows, err = e.live.hosts.Query(text, limit)
+		return rows, e.live.hosts.Len(), "in memory, by the process owning the store", err
+	}
+	if rows, profiled, ok := queryRows(e.cfg, text, limit); ok {
+		return rows, profiled, "from the query columns", nil
+	}
+	t, ok := snapshotHosts(e.cfg)
+	via = "from the snapshot"
+	if !ok {
+		st, err := openStore(e, true)
+		if err != nil {
+			return nil, 0, "", err
+		}
+		defer st.Close()
+		if t, err = currentHosts(ctx, e, st); err != nil {
+			return nil, 0, "", err
+		}
+		via = "from the snapshot and the store"
+	}
+	rows, err = t.Query(text, limit)
+	return rows, t.Len(), via, err
 }
 
 // rebuildHosts recomputes Host Insights from every stored event, for a
