@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/nethunt/nethunt/internal/human"
 	"io"
 	"os"
 	"os/exec"
@@ -447,13 +448,13 @@ func (decodeOnly) Problem(source.Problem)                 {}
 func (decodeOnly) EndOfFile(string, source.FileID, int64) {}
 
 func printBench(w io.Writer, r *BenchResult) {
-	fmt.Fprintf(w, "workload: %d simulator events (seed 1), %s, GOMAXPROCS=%d\n\n", r.Events, humanBytes(r.InputBytes), r.GOMAXPROCS)
+	fmt.Fprintf(w, "workload: %d simulator events (seed 1), %s, GOMAXPROCS=%d\n\n", r.Events, human.Bytes(r.InputBytes), r.GOMAXPROCS)
 	fmt.Fprintf(w, "decode only (baseline):   %10.0f events/s  (%.0f events per CPU-second)\n", r.DecodeEPS, r.DecodePerCoreEPS)
 	fmt.Fprintf(w, "ingest decode+store:      %10.0f events/s  = %.2f x decode-only  (%.0f events per CPU-second)\n", r.IngestEPS, r.IngestVsDecode, r.IngestPerCPUSecond)
 	if r.StateEPS > 0 {
-		fmt.Fprintf(w, "ingest + hosts/sightings/detect:%4.0f events/s  = %.2f x ingest  (%.0f per CPU-s; %d hosts profiled, %d sightings; max heap %s)\n", r.StateEPS, r.StateVsIngest, r.StatePerCPUSecond, r.StateHosts, r.StateSightings, humanBytes(int64(r.StateMaxHeap)))
+		fmt.Fprintf(w, "ingest + hosts/sightings/detect:%4.0f events/s  = %.2f x ingest  (%.0f per CPU-s; %d hosts profiled, %d sightings; max heap %s)\n", r.StateEPS, r.StateVsIngest, r.StatePerCPUSecond, r.StateHosts, r.StateSightings, human.Bytes(int64(r.StateMaxHeap)))
 	}
-	fmt.Fprintf(w, "max Go heap during ingest: %s; peak RSS %s (whole run); store %s\n\n", humanBytes(int64(r.MaxHeapBytes)), humanBytes(r.PeakRSSBytes), humanBytes(r.StoreBytes))
+	fmt.Fprintf(w, "max Go heap during ingest: %s; peak RSS %s (whole run); store %s\n\n", human.Bytes(int64(r.MaxHeapBytes)), human.Bytes(r.PeakRSSBytes), human.Bytes(r.StoreBytes))
 	fmt.Fprintf(w, "hunts over the last %.0fh of data (median of runs; ratio = latency / time to decode all stored events):\n", r.HuntWindowHours)
 	for _, h := range r.Hunts {
 		fmt.Fprintf(w, "  %-36s %9s  ratio %.4f  result %d\n", h.Name, h.Median.Round(time.Microsecond*100), h.VsDecode, h.Result)

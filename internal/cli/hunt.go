@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/nethunt/nethunt/internal/human"
 	"io"
 	"net/netip"
 	"strconv"
@@ -276,7 +277,7 @@ List fields (dns.rrname, dns.answers.rdata, ...) count each element.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "store:   %s (%s)\n", e.cfg.Store.Path, humanBytes(s.Bytes))
+				fmt.Fprintf(e.stdout, "store:   %s (%s)\n", e.cfg.Store.Path, human.Bytes(s.Bytes))
 				fmt.Fprintf(e.stdout, "events:  %d\n", s.Total)
 				if s.Total > 0 {
 					fmt.Fprintf(e.stdout, "span:    %s .. %s (%s)\n", s.First.UTC().Format(time.RFC3339), s.Last.UTC().Format(time.RFC3339), s.Last.Sub(s.First).Round(time.Second))
@@ -427,16 +428,4 @@ func clip(s string, n int) string {
 		return s[:n-1] + "…"
 	}
 	return s
-}
-
-func humanBytes(b int64) string {
-	switch {
-	case b >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(b)/(1<<30))
-	case b >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
-	case b >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", b)
 }

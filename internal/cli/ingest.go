@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/nethunt/nethunt/internal/human"
 	"io"
 	"os"
 	"sync"
@@ -205,7 +206,7 @@ func progress(w io.Writer, c *ingest.Counters, total int64, quiet bool) func() {
 			case <-t.C:
 				el := time.Since(start).Seconds()
 				ev := c.Events.Load()
-				line := fmt.Sprintf("%s events  %s ev/s  %d rejected", human(float64(ev)), human(float64(ev)/el), c.Rejected.Load())
+				line := fmt.Sprintf("%s events  %s ev/s  %d rejected", human.Count(float64(ev)), human.Count(float64(ev)/el), c.Rejected.Load())
 				if total > 0 {
 					pct := 100 * float64(c.Bytes.Load()) / float64(total)
 					if pct <= 100 {
@@ -232,18 +233,8 @@ func bar(pct float64, width int) string {
 	return string(b)
 }
 
-func human(v float64) string {
-	switch {
-	case v >= 1e6:
-		return fmt.Sprintf("%.2fM", v/1e6)
-	case v >= 1e3:
-		return fmt.Sprintf("%.1fk", v/1e3)
-	}
-	return fmt.Sprintf("%.0f", v)
-}
-
 func printSummary(w io.Writer, s ingest.Summary, rejects string) {
-	fmt.Fprintf(w, "ingested %d events from %d lines in %s (%s events/s)", s.Events, s.Lines, s.Elapsed.Round(time.Millisecond), human(s.Rate()))
+	fmt.Fprintf(w, "ingested %d events from %d lines in %s (%s events/s)", s.Events, s.Lines, s.Elapsed.Round(time.Millisecond), human.Count(s.Rate()))
 	if s.Warnings > 0 {
 		fmt.Fprintf(w, ", %d with coerced values", s.Warnings)
 	}

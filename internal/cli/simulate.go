@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/nethunt/nethunt/internal/human"
 	"io"
 	"os"
 	"time"
@@ -49,7 +50,7 @@ every planted case. Output is deterministic for a given seed and flags.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stderr, "wrote %d events (%s)\n", st.Events, humanBytes(st.Bytes))
+				fmt.Fprintf(e.stderr, "wrote %d events (%s)\n", st.Events, human.Bytes(st.Bytes))
 				return nil
 			},
 		}

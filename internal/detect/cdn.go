@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"github.com/nethunt/nethunt/internal/human"
 	"net/netip"
 
 	"github.com/nethunt/nethunt/internal/event"
@@ -163,7 +164,7 @@ func (s *Stage) assessCDN(cs *cdnState, users *tunnelUsers, cli, srv netip.Addr)
 	primary := false
 	if cs.Flags&cdnFlagUpload != 0 {
 		primary = true
-		v.add(35, fmt.Sprintf("bulk upload: %s up vs %s down over %d sessions (CDNs normally serve downloads)", humanBytes(cs.Up), humanBytes(cs.Down), cs.Flows))
+		v.add(35, fmt.Sprintf("bulk upload: %s up vs %s down over %d sessions (CDNs normally serve downloads)", human.Bytes(cs.Up), human.Bytes(cs.Down), cs.Flows))
 	}
 	if cs.Flags&cdnFlagNoSNI != 0 {
 		primary = true
@@ -191,6 +192,6 @@ func (s *Stage) assessCDN(cs *cdnState, users *tunnelUsers, cli, srv netip.Addr)
 	v.Title = fmt.Sprintf("Unusual CDN use by %s: %s (%s)", cli, cs.Name, cs.Provider)
 	v.Explanation = fmt.Sprintf("%s used %s on %s infrastructure in a way that departs from ordinary CDN use (a browser fetching page resources): %d sessions, %s up, %s down. "+
 		"CDNs are abused to hide C2 and exfiltration behind trusted address space (T1090, with T1090.004 fronting as its extreme).",
-		s.hostLabel(cli), cs.Name, cs.Provider, cs.Flows, humanBytes(cs.Up), humanBytes(cs.Down))
+		s.hostLabel(cli), cs.Name, cs.Provider, cs.Flows, human.Bytes(cs.Up), human.Bytes(cs.Down))
 	return v
 }

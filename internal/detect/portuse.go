@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"github.com/nethunt/nethunt/internal/human"
 	"net/netip"
 	"strings"
 
@@ -189,6 +190,6 @@ func (s *Stage) assessPort(ps *portState, cli, srv netip.Addr, port int64) *verd
 	}
 	v.Title = fmt.Sprintf("%s used by %d internal host(s): %s", strings.ToUpper(what[:1])+what[1:], n, ps.S.Key)
 	v.Explanation = fmt.Sprintf("%s (%s) carried %s over %d session(s) from %s. A port is weak evidence on its own; the sessions' protocol, duration and volume are what count here.",
-		ps.S.Key, ps.Label, humanBytes(ps.Bytes), ps.S.Count, strings.Join(firstN(ps.S.Clients.strings(), 6), ", "))
+		ps.S.Key, ps.Label, human.Bytes(ps.Bytes), ps.S.Count, strings.Join(firstN(ps.S.Clients.strings(), 6), ", "))
 	return v
 }

@@ -303,18 +303,6 @@ func humanSecs(s float64) string {
 	return strconv.FormatFloat(s, 'f', 0, 64) + "s"
 }
 
-func humanBytes(b int64) string {
-	switch {
-	case b >= 1<<30:
-		return strconv.FormatFloat(float64(b)/(1<<30), 'f', 1, 64) + " GiB"
-	case b >= 1<<20:
-		return strconv.FormatFloat(float64(b)/(1<<20), 'f', 1, 64) + " MiB"
-	case b >= 1<<10:
-		return strconv.FormatFloat(float64(b)/(1<<10), 'f', 1, 64) + " KiB"
-	}
-	return strconv.FormatInt(b, 10) + " B"
-}
-
 // hset is a two-generation set of hashed keys with a time (unix ns), for
 // memories such as "this client resolved this name".
 type hset struct {

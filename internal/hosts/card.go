@@ -2,6 +2,7 @@ package hosts
 
 import (
 	"fmt"
+	"github.com/nethunt/nethunt/internal/human"
 	"io"
 	"net/netip"
 	"slices"
@@ -418,19 +419,6 @@ func fullTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05Z")
 }
 
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return strconv.FormatInt(n, 10) + " B"
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
 func (c Count) String() string {
 	if c.Exact {
 		return strconv.FormatInt(c.N, 10)
@@ -584,7 +572,7 @@ func WriteCard(w io.Writer, c Card) error {
 	p.printf(")\n")
 	for _, s := range c.Services {
 		p.printf("  %s/%-5d %-8s flows %d  clients %s  in %s  out %s  %s → %s\n", s.Proto, s.Port, s.AppProto, s.Flows, s.Clients,
-			humanBytes(s.BytesIn), humanBytes(s.BytesOut), shortTime(s.FirstSeen), shortTime(s.LastSeen))
+			human.Bytes(s.BytesIn), human.Bytes(s.BytesOut), shortTime(s.FirstSeen), shortTime(s.LastSeen))
 		if len(s.AppProtos.Values) > 1 {
 			p.printf("      app protocols: %s\n", vl(s.AppProtos, 8))
 		}
@@ -628,7 +616,7 @@ func WriteCard(w io.Writer, c Card) error {
 	p.printf("\nTraffic\n  as client: %d flows to %s servers (%d unanswered)\n  as server: %d flows from %s clients\n",
 		tr.FlowsOut, tr.Servers, tr.Unanswered, tr.FlowsIn, tr.Clients)
 	p.printf("  bytes out %s  in %s   packets out %d  in %d   files sent %d  received %d\n",
-		humanBytes(tr.BytesOut), humanBytes(tr.BytesIn), tr.PktsOut, tr.PktsIn, tr.FilesSent, tr.FilesRecv)
+		human.Bytes(tr.BytesOut), human.Bytes(tr.BytesIn), tr.PktsOut, tr.PktsIn, tr.FilesSent, tr.FilesRecv)
 	if len(tr.Countries.Values) > 0 || len(tr.ASNs.Values) > 0 {
 		p.printf("  countries: %s\n  asns: %s\n", vl(tr.Countries, 10), vl(tr.ASNs, 6))
 	}
